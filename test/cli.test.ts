@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { PassThrough } from 'node:stream';
+import { main } from '../src/cli/main.js';
+import type { CliIO } from '../src/cli/io.js';
+
+function captureIO(): { io: CliIO; out: () => string; err: () => string } {
+  const stdout = new PassThrough(), stderr = new PassThrough();
+  let o = '', e = '';
+  stdout.on('data', (d) => (o += d));
+  stderr.on('data', (d) => (e += d));
+  return { io: { stdout, stderr, isTTY: false, env: {} }, out: () => o, err: () => e };
+}
+
+test('--help lists usage and exits 0', async () => {
+  const c = captureIO();
+  assert.equal(await main(['--help'], c.io), 0);
+  assert.match(c.out(), /Usage: h2doctor <command>/);
+});
+
+test('--version prints the package version', async () => {
+  const c = captureIO();
+  assert.equal(await main(['--version'], c.io), 0);
+  assert.match(c.out(), /^\d+\.\d+\.\d+\n$/);
+});
+
+test('unknown command and unknown flag: one usage line, exit 2, no stack', async () => {
+  for (const argv of [['frobnicate'], ['--frobnicate']]) {
+    const c = captureIO();
+    assert.equal(await main(argv, c.io), 2);
+    assert.match(c.err(), /^h2doctor: unknown (command|option) '-{0,2}frobnicate'\n/);
+    assert.doesNotMatch(c.err(), /\bat .*:\d+:\d+/);
+  }
+});
+
+test('no arguments prints usage and exits 2', async () => {
+  const c = captureIO();
+  assert.equal(await main([], c.io), 2);
+});
+
+test('the installed bin runs from dist (npx h2doctor --help)', () => {
+  const bin = new URL('../bin/h2doctor.js', import.meta.url).pathname;
+  const r = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /Usage: h2doctor/);
+  const bad = spawnSync(process.execPath, [bin, '--nope'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.equal(bad.stderr.trim().split('\n').length, 2);
+});
