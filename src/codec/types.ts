@@ -172,3 +172,11 @@ export type Frame =
   | GoawayFrame
   | WindowUpdateFrame
   | UnknownFrame;
+
+/**
+ * What the frame decoder needs from an HPACK decoder (RFC 7541): decode one complete header
+ * block, in connection order, against the shared dynamic table. `HpackDecoder` implements it.
+ */
+export interface HeaderBlockDecoder {
+  decode(block: Uint8Array): HeaderField[];
+}
