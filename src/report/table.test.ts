@@ -7,8 +7,8 @@ test('columns align, numbers right, colour codes do not shift widths', () => {
   const s = createStyle(true);
   const out = renderTable(['name', 'p99'], [['a', s.red('10 ms')], ['longer', '2 ms']]);
   const lines = out.split('\n');
-  assert.equal(lines[0], 'name       p99');
-  assert.equal(lines[3], 'longer    2 ms');
+  assert.equal(lines[0], 'name      p99');
+  assert.equal(lines[3], 'longer   2 ms');
   assert.ok(lines[2]!.endsWith('\x1b[31m10 ms\x1b[39m'));
 });
 
