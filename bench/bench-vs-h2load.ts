@@ -1,0 +1,127 @@
+/**
+ * Speed benchmark: `h2doctor bench` (one worker) against `h2load -t 1`, side by side, on the
+ * same nghttpd (h2c, small file), `-c 10 -m 10 -n 200000`; then our RSS for 1,000,000 requests.
+ *
+ *   node --import tsx bench/bench-vs-h2load.ts [--rounds 3] [--requests 200000] [--rss-requests 1000000]
+ *
+ * Each generator runs as its own child process so its CPU is measured alone: h2load under
+ * /usr/bin/time (user+sys of the process), ours through process.cpuUsage() around the run in
+ * the child (module loading and TypeScript compilation excluded; its whole-process figure is
+ * printed too). Rounds alternate the two tools; the median round is reported.
+ * Targets (issue 4): req/s ≥ 0.8 × h2load's, CPU per request ≤ 1.5 × h2load's, RSS ≤ 150 MB.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, connect, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+interface Measure {
+  rps: number;
+  cpuMs: number;
+  requests: number;
+  rssMb: number;
+  wholeProcessCpuMs?: number;
+}
+
+async function child(url: string, requests: number): Promise<void> {
+  const { runBench } = await import('../src/bench/run.js');
+  const { resolveBenchOptions } = await import('../src/bench/options.js');
+  const o = resolveBenchOptions({ url, connections: 10, streams: 10, requests });
+  const cpu0 = process.cpuUsage();
+  const run = await runBench(o);
+  const cpu = process.cpuUsage(cpu0);
+  const done = run.recorder.completed();
+  const all = process.cpuUsage();
+  const m: Measure = {
+    rps: (done * 1000) / run.recorder.counters.durationMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    requests: run.recorder.counters.ok,
+    rssMb: process.resourceUsage().maxRSS / 1024,
+    wholeProcessCpuMs: (all.user + all.system) / 1000,
+  };
+  process.stdout.write(JSON.stringify(m) + '\n');
+}
+
+function ours(url: string, requests: number): Measure {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', url, String(requests)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`our generator failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Measure;
+}
+
+function h2load(url: string, requests: number): Measure {
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %U %S %M', 'h2load', '-t', '1', '-c', '10', '-m', '10', '-n', String(requests), url], { encoding: 'utf8' });
+  const text = r.stdout + r.stderr;
+  const rps = Number(/finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(text)?.[1]);
+  const succeeded = Number(/(\d+) succeeded/.exec(text)?.[1]);
+  const t = /TIME ([\d.]+) ([\d.]+) (\d+)/.exec(text);
+  if (!t || !rps) throw new Error(`h2load output not understood:\n${text}`);
+  return { rps, cpuMs: (Number(t[1]) + Number(t[2])) * 1000, requests: succeeded, rssMb: Number(t[3]) / 1024 };
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const c = connect(port, '127.0.0.1');
+      c.once('connect', () => (c.destroy(), resolve(true)));
+      c.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('nghttpd did not start');
+}
+
+const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const arg = (name: string, dflt: number) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? Number(process.argv[i + 1]) : dflt;
+  };
+  const rounds = arg('--rounds', 3), requests = arg('--requests', 200_000), rssRequests = arg('--rss-requests', 1_000_000);
+  const dir = mkdtempSync(join(tmpdir(), 'h2doctor-bench-'));
+  writeFileSync(join(dir, 'index.html'), '{"ok":true}\n');
+  const port = await freePort();
+  const server = spawn('/usr/sbin/nghttpd', ['--no-tls', '-d', dir, String(port)], { stdio: 'ignore' });
+  try {
+    await waitForPort(port);
+    const url = `http://127.0.0.1:${port}/index.html`;
+    h2load(url, 10_000); // warm nghttpd
+    const a: Measure[] = [], b: Measure[] = [];
+    for (let i = 0; i < rounds; i++) {
+      a.push(ours(url, requests));
+      b.push(h2load(url, requests));
+      console.log(`round ${i + 1}: ours ${a[i]!.rps.toFixed(0)} req/s ${(a[i]!.cpuMs * 1000 / requests).toFixed(2)} µs/req | h2load ${b[i]!.rps.toFixed(0)} req/s ${(b[i]!.cpuMs * 1000 / requests).toFixed(2)} µs/req`);
+    }
+    const oursRps = median(a.map((m) => m.rps)), h2Rps = median(b.map((m) => m.rps));
+    const oursCpu = median(a.map((m) => (m.cpuMs * 1000) / requests)), h2Cpu = median(b.map((m) => (m.cpuMs * 1000) / requests));
+    const oursWhole = median(a.map((m) => ((m.wholeProcessCpuMs ?? 0) * 1000) / requests));
+    const rss = ours(url, rssRequests);
+    const rows = [
+      ['', 'h2doctor bench', 'h2load -t 1', 'ratio', 'target'],
+      ['req/s (median)', oursRps.toFixed(0), h2Rps.toFixed(0), (oursRps / h2Rps).toFixed(2), '≥ 0.80'],
+      ['CPU µs/request (run only)', oursCpu.toFixed(2), h2Cpu.toFixed(2), (oursCpu / h2Cpu).toFixed(2), '≤ 1.50'],
+      ['CPU µs/request (whole process)', oursWhole.toFixed(2), h2Cpu.toFixed(2), (oursWhole / h2Cpu).toFixed(2), ''],
+      [`max RSS, ${rssRequests} requests`, `${rss.rssMb.toFixed(0)} MB`, '', '', '≤ 150 MB'],
+    ];
+    const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+    console.log(`\nnghttpd h2c, -c 10 -m 10 -n ${requests}, ${rounds} rounds (node ${process.version})`);
+    for (const r of rows) console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+    console.log(`succeeded: ours ${a.map((m) => m.requests).join('/')} h2load ${b.map((m) => m.requests).join('/')}; RSS run: ${rss.requests} succeeded`);
+  } finally {
+    server.kill();
+  }
+}
+
+if (process.argv[2] === '--child') await child(process.argv[3]!, Number(process.argv[4]));
+else await main();

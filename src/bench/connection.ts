@@ -1,0 +1,416 @@
+import type { Socket } from 'node:net';
+import { FrameDecoder } from '../codec/frame-decoder.js';
+import {
+  CONNECTION_PREFACE_BYTES, encodeGoaway, encodePing, encodeRstStream, encodeSettings, encodeWindowUpdate,
+} from '../codec/frame-encoder.js';
+import { HpackDecoder } from '../codec/hpack/decoder.js';
+import { HpackEncoder } from '../codec/hpack/encoder.js';
+import { DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, SettingId, type Frame, type Setting } from '../codec/types.js';
+import {
+  CodecError, ConfigError, ConnectionClosedError, H2DoctorError, H2ErrorCode, NotHttp2Error, TimeoutError, fromSystemError,
+} from '../errors.js';
+import type { BenchOptions } from './options.js';
+import { Outcome, type ConnectionRecord, type OutcomeCode } from './recorder.js';
+import type { ConnectionOwner } from './connection-owner.js';
+import { dial } from './dial.js';
+import { statusOf } from './response-status.js';
+import { buildRequestTemplate, patchStreamId, requestHeaderList, writeRequestBody, type RequestTemplate } from './request-template.js';
+import { WriteBatch } from './write-batch.js';
+
+/**
+ * One HTTP/2 connection driven directly with the codec: no node:http2 session, no stream
+ * objects. Requests are written from a pre-encoded template; responses are decoded frame by
+ * frame and reported to the owner (the engine) as plain numbers.
+ */
+
+export type { ConnectionOwner };
+
+type State = 'connecting' | 'handshake' | 'open' | 'draining' | 'closed';
+
+/** One in-flight request. Objects are pooled per connection. */
+interface StreamSlot {
+  startedAt: number;
+  sentAt: number;
+  firstByteAt: number;
+  status: number;
+  /** PUSH_PROMISEs received on this stream. */
+  pushes: number;
+  /** DATA bytes received since our last WINDOW_UPDATE for this stream. */
+  unacked: number;
+}
+
+const MAX_STREAM_ID = 2 ** 31 - 1;
+
+export class BenchConnection {
+  state: State = 'connecting';
+  /** TCP connect and TLS handshake times, ms. */
+  connectMs = 0;
+  tlsMs = 0;
+  /** ALPN protocol chosen (TLS only). */
+  alpn = '';
+  /** Requests started on this connection (for --requests-per-connection). */
+  issued = 0;
+  /** Streams open now. */
+  active = 0;
+  /** min(-m, the server's SETTINGS_MAX_CONCURRENT_STREAMS). */
+  maxStreams: number;
+  /** Bytes read. */
+  bytesIn = 0;
+  /** Clock reading when `open` was called. */
+  openedAt = 0;
+  /** The engine's statistics row for this connection (set when it is ready). */
+  record: ConnectionRecord | undefined;
+  private socket!: Socket;
+  private batch!: WriteBatch;
+  private readonly decoder: FrameDecoder;
+  private readonly hpackDecoder: HpackDecoder;
+  private template: RequestTemplate | undefined;
+  private readonly streams = new Map<number, StreamSlot>();
+  private readonly pool: StreamSlot[] = [];
+  /** Promised (even) streams we accepted and are reading. */
+  private readonly pushStreams = new Set<number>();
+  private nextStreamId = 1;
+  /** Highest server-initiated stream we processed: our GOAWAY's last-stream-id. */
+  private lastPeerStream = 0;
+  /** DATA bytes received since the last connection-level WINDOW_UPDATE. */
+  private connUnacked = 0;
+  /** Send side: connection window and the server's initial stream window (only bodies use them). */
+  private sendWindow = DEFAULT_INITIAL_WINDOW_SIZE;
+  private peerInitialWindow = DEFAULT_INITIAL_WINDOW_SIZE;
+  private peerMaxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private sawBytes = false;
+
+  constructor(readonly id: number, private readonly o: BenchOptions, private readonly owner: ConnectionOwner) {
+    this.maxStreams = o.streams;
+    this.hpackDecoder = new HpackDecoder({ maxTableSize: o.headerTableSize });
+    this.decoder = new FrameDecoder({ headerDecoder: this.hpackDecoder });
+  }
+
+  /** Opens the socket; the owner hears `ready` or `closed`. */
+  open(): void {
+    const { url } = this.o;
+    this.openedAt = this.owner.clock.now();
+    this.socket = dial(url, this.o, this.owner.clock, {
+      connected: (connectMs, tlsMs, alpn) => {
+        this.connectMs = connectMs;
+        this.tlsMs = tlsMs;
+        this.alpn = alpn;
+        if (url.protocol === 'https:' && alpn !== 'h2') {
+          this.fail(new NotHttp2Error(`${url.host}: TLS ALPN chose ${alpn ? `'${alpn}'` : 'no protocol'}, not h2: the server does not speak HTTP/2 here`));
+        } else this.start();
+      },
+      data: (chunk) => this.onData(chunk),
+    });
+    this.batch = new WriteBatch(this.socket);
+    this.socket.on('error', (err) => this.fail(fromSystemError(err, `${this.state === 'connecting' ? 'connect' : 'connection to'} ${url.host}`)));
+    this.socket.on('close', () => this.onSocketClose());
+    if (this.o.timeoutMs > 0) {
+      this.handshakeTimer = setTimeout(() => {
+        this.fail(new TimeoutError(`${url.host}: no HTTP/2 SETTINGS from the server within ${this.o.timeoutMs} ms`));
+      }, this.o.timeoutMs);
+      this.handshakeTimer.unref();
+    }
+  }
+
+  /** Sends the preface, our SETTINGS and the connection window (RFC 9113 §3.4, §6.5, §6.9.2). */
+  private start(): void {
+    this.state = 'handshake';
+    const settings: Setting[] = [
+      { id: SettingId.ENABLE_PUSH, value: this.o.push === 'refuse' ? 0 : 1 },
+      { id: SettingId.INITIAL_WINDOW_SIZE, value: this.o.windowSize },
+    ];
+    if (this.o.headerTableSize !== 4096) settings.unshift({ id: SettingId.HEADER_TABLE_SIZE, value: this.o.headerTableSize });
+    this.batch.append(CONNECTION_PREFACE_BYTES);
+    this.batch.append(encodeSettings(settings));
+    // The connection window is not a SETTING: only WINDOW_UPDATE on stream 0 raises it (§6.9.2).
+    if (this.o.windowSize > DEFAULT_INITIAL_WINDOW_SIZE) this.batch.append(encodeWindowUpdate(0, this.o.windowSize - DEFAULT_INITIAL_WINDOW_SIZE));
+    this.batch.flush();
+  }
+
+  private onData(chunk: Uint8Array): void {
+    this.bytesIn += chunk.length;
+    if (!this.sawBytes) {
+      this.sawBytes = true;
+      // "HTTP/1.1 400 Bad Request": an HTTP/1 server answering our preface (RFC 9113 §3.3).
+      if (chunk.length >= 5 && Buffer.from(chunk.buffer, chunk.byteOffset, 5).toString('latin1') === 'HTTP/') {
+        this.fail(new NotHttp2Error(`${this.o.url.host}: the server answered with HTTP/1.x: it does not speak HTTP/2 with prior knowledge (h2c)`));
+        return;
+      }
+    }
+    let frames: Frame[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (err) {
+      if (this.state === 'handshake') {
+        this.fail(new NotHttp2Error(`${this.o.url.host}: the server's first bytes are not HTTP/2 frames (${(err as Error).message})`, { cause: err }));
+      } else {
+        this.connectionError(err as H2DoctorError);
+      }
+      return;
+    }
+    const now = this.owner.clock.now();
+    for (let i = 0; i < frames.length && this.state !== 'closed'; i++) this.onFrame(frames[i]!, now);
+    if (this.state === 'closed') return;
+    this.owner.slotsFreed(this, now);
+    this.batch.flush();
+  }
+
+  private onFrame(f: Frame, now: number): void {
+    switch (f.type) {
+      case 'HEADERS': {
+        const s = this.streams.get(f.streamId);
+        if (s === undefined) {
+          if (this.pushStreams.has(f.streamId) && f.endStream) this.pushDone(f.streamId);
+          return;
+        }
+        this.owner.bodyBytes(0, f.length);
+        if (s.status === 0) {
+          const status = statusOf(f.headers);
+          // 1xx responses are interim (RFC 9110 §15.2): the final HEADERS follows.
+          if (status >= 200 || status === 0) {
+            s.status = status;
+            s.firstByteAt = now;
+          }
+        }
+        if (f.endStream) this.finish(f.streamId, s, now, s.status >= 400 || s.status === 0 ? Outcome.HTTP_ERROR : Outcome.OK);
+        return;
+      }
+      case 'DATA': {
+        this.connUnacked += f.length;
+        if (this.connUnacked >= this.o.windowSize / 2) {
+          this.batch.append(encodeWindowUpdate(0, this.connUnacked));
+          this.connUnacked = 0;
+        }
+        const s = this.streams.get(f.streamId);
+        if (s !== undefined) {
+          this.owner.bodyBytes(f.data.length, 0);
+          if (f.endStream) {
+            this.finish(f.streamId, s, now, s.status >= 400 || s.status === 0 ? Outcome.HTTP_ERROR : Outcome.OK);
+          } else if ((s.unacked += f.length) >= this.o.windowSize / 2) {
+            this.batch.append(encodeWindowUpdate(f.streamId, s.unacked));
+            s.unacked = 0;
+          }
+        } else if (this.pushStreams.has(f.streamId)) {
+          // Pushed streams get the same initial window; long pushes need stream updates too.
+          this.owner.pushBytes(f.data.length, false);
+          if (f.endStream) this.pushDone(f.streamId);
+          else if (f.length > 0) this.batch.append(encodeWindowUpdate(f.streamId, f.length));
+        }
+        return;
+      }
+      case 'RST_STREAM': {
+        const s = this.streams.get(f.streamId);
+        if (s !== undefined) {
+          this.owner.resetReceived(this, f.errorCode);
+          this.finish(f.streamId, s, now, Outcome.RESET);
+        } else this.pushStreams.delete(f.streamId);
+        return;
+      }
+      case 'PUSH_PROMISE': {
+        const parent = this.streams.get(f.streamId);
+        if (parent !== undefined) parent.pushes++;
+        if (this.o.push === 'refuse') {
+          // We sent SETTINGS_ENABLE_PUSH=0: a PUSH_PROMISE is a connection error (RFC 9113 §6.5.2, §8.4).
+          this.owner.pushPromised(this, false);
+          this.connectionError(new ConnectionClosedError(`${this.o.url.host}: server sent PUSH_PROMISE after SETTINGS_ENABLE_PUSH=0`, { h2Code: H2ErrorCode.PROTOCOL_ERROR }), H2ErrorCode.PROTOCOL_ERROR);
+          return;
+        }
+        if (f.promisedStreamId > this.lastPeerStream) this.lastPeerStream = f.promisedStreamId;
+        const cancel = this.o.push === 'cancel';
+        if (cancel) this.batch.append(encodeRstStream(f.promisedStreamId, H2ErrorCode.CANCEL));
+        else this.pushStreams.add(f.promisedStreamId);
+        this.owner.pushPromised(this, cancel);
+        return;
+      }
+      case 'SETTINGS':
+        if (!f.ack) this.onSettings(f.settings);
+        return;
+      case 'PING':
+        if (!f.ack) this.batch.append(encodePing(f.opaqueData, true));
+        return;
+      case 'GOAWAY':
+        this.onGoaway(f.errorCode, f.lastStreamId, f.debugData);
+        return;
+      case 'WINDOW_UPDATE':
+        if (f.streamId === 0) this.sendWindow += f.windowSizeIncrement;
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onSettings(settings: Setting[]): void {
+    for (const { id, value } of settings) {
+      if (id === SettingId.MAX_CONCURRENT_STREAMS) this.maxStreams = Math.min(this.o.streams, value);
+      else if (id === SettingId.INITIAL_WINDOW_SIZE) this.peerInitialWindow = value;
+      else if (id === SettingId.MAX_FRAME_SIZE) this.peerMaxFrameSize = value;
+    }
+    this.batch.append(encodeSettings([], true));
+    if (this.state !== 'handshake') return;
+    // The first SETTINGS is the server's preface (RFC 9113 §3.4): now we know its limits.
+    clearTimeout(this.handshakeTimer);
+    if (this.o.body && this.o.body.length > this.peerInitialWindow) {
+      // Bodies are sent in one go, without waiting for WINDOW_UPDATE (RFC 9113 §6.9.1).
+      this.fail(new ConfigError(`request body (${this.o.body.length} bytes) is larger than the server's initial stream window (${this.peerInitialWindow} bytes); bench does not send larger bodies`));
+      return;
+    }
+    const table = settings.find((s) => s.id === SettingId.HEADER_TABLE_SIZE)?.value ?? 4096;
+    const encoder = new HpackEncoder({ huffman: 'auto', maxTableSize: Math.min(table, 4096) });
+    this.template = buildRequestTemplate(requestHeaderList(this.o), (fields) => encoder.encode(fields), this.o.body === undefined, this.peerMaxFrameSize);
+    this.state = 'open';
+    this.owner.ready(this);
+  }
+
+  /** Starts as many waiting requests as free stream slots allow (`now`: the caller's clock reading); the owner flushes after. */
+  startStreams(now: number): void {
+    if (this.state !== 'open') return;
+    const limit = this.o.requestsPerConnection;
+    const body = this.o.body;
+    while (this.active < this.maxStreams && (limit === 0 || this.issued < limit)) {
+      if (this.nextStreamId > MAX_STREAM_ID) break;
+      if (body !== undefined && this.sendWindow < body.length) break;
+      const startedAt = this.owner.takePending();
+      if (startedAt !== startedAt) break; // NaN: nothing waits
+      const id = this.nextStreamId;
+      this.nextStreamId += 2;
+      const first = this.issued === 0;
+      const frame = first ? this.template!.first : this.template!.repeat;
+      const [buf, at] = this.batch.reserve(frame.length);
+      // A repeat HEADERS frame is a few dozen bytes: a plain loop beats TypedArray#set's setup.
+      if (frame.length <= 64) for (let i = 0; i < frame.length; i++) buf[at + i] = frame[i]!;
+      else buf.set(frame, at);
+      patchStreamId(buf, at, first ? this.template!.firstIdOffsets : this.template!.repeatIdOffsets, id);
+      this.batch.commit(frame.length);
+      if (body !== undefined) {
+        writeRequestBody(this.batch, id, body, this.peerMaxFrameSize);
+        this.sendWindow -= body.length;
+      }
+      this.issued++;
+      this.active++;
+      const s = this.pool.pop() ?? { startedAt: 0, sentAt: 0, firstByteAt: NaN, status: 0, pushes: 0, unacked: 0 };
+      s.startedAt = startedAt;
+      s.sentAt = now;
+      s.firstByteAt = NaN;
+      s.status = 0;
+      s.pushes = 0;
+      s.unacked = 0;
+      this.streams.set(id, s);
+    }
+    if (this.active === 0 && ((limit > 0 && this.issued >= limit) || this.nextStreamId > MAX_STREAM_ID)) this.close('limit');
+  }
+
+  flush(): void {
+    if (this.state !== 'closed') this.batch.flush();
+  }
+
+  /** Bytes written so far. */
+  get bytesOut(): number {
+    return this.batch?.written ?? 0;
+  }
+
+  private finish(id: number, s: StreamSlot, now: number, outcome: OutcomeCode): void {
+    this.streams.delete(id);
+    this.active--;
+    this.owner.requestDone(this, id, s.startedAt, s.sentAt, s.firstByteAt, now, s.status, outcome, s.pushes);
+    this.pool.push(s);
+    if (this.state === 'draining' && this.active === 0) this.close('goaway');
+    else if (this.active === 0 && this.o.requestsPerConnection > 0 && this.issued >= this.o.requestsPerConnection) this.close('limit');
+  }
+
+  private pushDone(id: number): void {
+    this.pushStreams.delete(id);
+    this.owner.pushBytes(0, true);
+  }
+
+  /** Resets streams with no complete response after `timeoutMs` (counted as timeouts). */
+  sweepTimeouts(now: number, timeoutMs: number): void {
+    if (this.state !== 'open' && this.state !== 'draining') return;
+    let any = false;
+    for (const [id, s] of this.streams) {
+      if (now - s.sentAt < timeoutMs) continue;
+      this.batch.append(encodeRstStream(id, H2ErrorCode.CANCEL));
+      this.finish(id, s, now, Outcome.TIMEOUT);
+      any = true;
+      // finish() may have closed the connection (--requests-per-connection reached).
+      if ((this.state as State) === 'closed') return;
+    }
+    if (any) {
+      this.owner.slotsFreed(this, now);
+      this.flush();
+    }
+  }
+
+  /** RFC 9113 §6.8: streams above last-stream-id were never processed, so they are safe to retry elsewhere. */
+  private onGoaway(code: number, lastStreamId: number, debugData: Uint8Array): void {
+    if (this.state === 'open') this.state = 'draining';
+    const retry: [number, StreamSlot][] = [];
+    for (const [id, s] of this.streams) if (id > lastStreamId) retry.push([id, s]);
+    // Put them back oldest first, at the front of the queue, in their original order.
+    for (let i = retry.length - 1; i >= 0; i--) {
+      const [id, s] = retry[i]!;
+      this.streams.delete(id);
+      this.active--;
+      this.owner.requeue(s.startedAt);
+      this.pool.push(s);
+    }
+    // The owner hears it after the requeue, so it can open the replacement for those requests.
+    this.owner.goawayReceived(this, code, lastStreamId, Buffer.from(debugData).toString('utf8'));
+    if (this.active === 0) this.close('goaway');
+  }
+
+  /** Ends the connection politely: GOAWAY(NO_ERROR), then FIN. */
+  close(reason: string): void {
+    if (this.state === 'closed') return;
+    const established = this.state !== 'connecting' && this.state !== 'handshake';
+    this.batch.append(encodeGoaway(this.lastPeerStream, H2ErrorCode.NO_ERROR));
+    this.batch.flush();
+    this.state = 'closed';
+    this.socket.end();
+    this.failStreams(this.owner.clock.now());
+    this.owner.closed(this, reason, undefined, established);
+  }
+
+  /** A connection error of ours (RFC 9113 §5.4.1): GOAWAY with the code, streams fail. */
+  private connectionError(err: H2DoctorError, code = err instanceof CodecError ? err.h2Code : H2ErrorCode.PROTOCOL_ERROR): void {
+    if (this.state === 'closed') return;
+    this.batch.append(encodeGoaway(this.lastPeerStream, code));
+    this.batch.flush();
+    this.fail(err);
+  }
+
+  /** Abrupt end: every open stream is counted as errored. */
+  private fail(err: H2DoctorError): void {
+    if (this.state === 'closed') return;
+    const established = this.state !== 'connecting' && this.state !== 'handshake';
+    clearTimeout(this.handshakeTimer);
+    this.state = 'closed';
+    this.socket.destroy();
+    this.failStreams(this.owner.clock.now());
+    this.owner.closed(this, `error: ${err.message}`, err, established);
+  }
+
+  private failStreams(now: number): void {
+    for (const [id, s] of this.streams) {
+      this.active--;
+      this.owner.requestDone(this, id, s.startedAt, s.sentAt, s.firstByteAt, now, s.status, Outcome.ERRORED, s.pushes);
+    }
+    this.streams.clear();
+  }
+
+  private onSocketClose(): void {
+    if (this.state === 'closed') return;
+    const what = this.state === 'open' || this.state === 'draining' ? 'closed the connection' : this.sawBytes ? 'closed the connection before its SETTINGS' : 'closed the connection without a byte: not an HTTP/2 server?';
+    const err = this.state === 'handshake' && !this.sawBytes
+      ? new NotHttp2Error(`${this.o.url.host}: server ${what}`)
+      : new ConnectionClosedError(`${this.o.url.host}: server ${what}${this.streams.size ? ` with ${this.streams.size} requests in flight` : ''}`);
+    this.fail(err);
+  }
+
+  /** Closes now without ceremony (end of run / abort). */
+  destroy(): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'open' || this.state === 'draining') this.close('done');
+    else this.fail(new ConnectionClosedError('bench stopped'));
+  }
+}

@@ -1,0 +1,50 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LatencyHistogram } from './histogram.js';
+import { createRandom } from '../random.js';
+
+test('values below 2^S µs are exact; percentiles follow ranks', () => {
+  const h = new LatencyHistogram();
+  for (let us = 1; us <= 1000; us++) h.recordUs(us);
+  assert.equal(h.total, 1000);
+  assert.equal(h.percentileUs(50), 500);
+  assert.equal(h.percentileUs(99), 990);
+  assert.equal(h.percentileUs(100), 1000);
+  assert.equal(h.summary().min, 0.001);
+  assert.equal(h.summary().max, 1);
+  assert.equal(h.meanMs(), 0.5005);
+});
+
+test('relative error stays within 2^-(S-1) across the range', () => {
+  for (const bits of [6, 11]) {
+    const h = new LatencyHistogram(bits);
+    for (const us of [3_000, 40_000, 1_234_567, 3_600_000_000, 2 ** 33 + 5]) {
+      const one = new LatencyHistogram(bits);
+      one.recordUs(us);
+      one.recordUs(1); // so min/max clamping does not hide the bucket value
+      one.recordUs(2 ** 40);
+      const got = one.percentileUs(50);
+      assert.ok(Math.abs(got - us) / us <= 2 ** -(bits - 1), `${bits} bits: ${us} → ${got}`);
+      h.recordUs(us);
+    }
+  }
+});
+
+test('merging is exact: same percentiles as recording everything in one', () => {
+  const random = createRandom(7);
+  const all = new LatencyHistogram(), a = new LatencyHistogram(), b = new LatencyHistogram();
+  for (let i = 0; i < 20_000; i++) {
+    const ms = random() < 0.03 ? 40 + random() : random() * 2;
+    all.recordMs(ms);
+    (i % 3 === 0 ? a : b).recordMs(ms);
+  }
+  const merged = LatencyHistogram.from(a.snapshot());
+  merged.add(b.snapshot());
+  assert.deepEqual(merged.summary(), all.summary());
+  assert.throws(() => merged.add(new LatencyHistogram(6)), RangeError);
+});
+
+test('an empty histogram summarises to zeros', () => {
+  const s = new LatencyHistogram().summary();
+  assert.deepEqual(s, { count: 0, min: 0, p50: 0, p90: 0, p99: 0, p999: 0, p9999: 0, max: 0, mean: 0 });
+});

@@ -1,0 +1,19 @@
+/**
+ * h2doctor/bench: the HTTP/2 load generator as a library. `runBench` runs it (in this thread
+ * or on worker threads), `buildBenchResult` turns the merged recorder into the `--json` shape,
+ * the renderers turn that into text or JSON.
+ */
+export { runBench, type BenchRun, type RunHooks } from './run.js';
+export { BenchEngine, type BenchProgress, type EngineResult, type EngineOptions } from './engine.js';
+export { resolveBenchOptions, benchDefaults, workerShare, type BenchOptions, type PushMode } from './options.js';
+export { buildBenchResult, benchWarnings, type BenchResult } from './result.js';
+export {
+  BenchRecorder, Outcome, outcomeNames, type OutcomeCode, type OutcomeName, type SlowRequest, type ConnectionRecord,
+  type GoawayRecord, type RecorderSnapshot, type Counters,
+} from './recorder.js';
+export { LatencyHistogram, type HistogramSnapshot, type LatencySummary } from './histogram.js';
+export { LoadSchedule, PendingRequests, type ScheduleOptions } from './schedule.js';
+export type { SelfCheckSample } from './self-check.js';
+export { renderBenchText } from '../report/bench-text.js';
+export { renderBenchJson } from '../report/bench-json.js';
+export { renderBenchProgress } from '../report/bench-progress.js';

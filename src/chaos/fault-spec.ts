@@ -1,0 +1,247 @@
+import { H2ErrorCode, ScenarioError, UsageError } from '../errors.js';
+import { parseBitRate, parseCount, parseDuration, parseProbability, parseSize } from '../cli/units.js';
+
+/**
+ * The fault model and its text grammar, shared by the CLI flags, scenario files and the
+ * library. Grammar of one fault value:
+ *
+ *   VALUE[,key=value…][:up|:down][@P]
+ *
+ * `:up` limits the fault to client→server bytes, `:down` to server→client; `@P` applies it to
+ * a fraction P of connections (toxiproxy's "toxicity"). Pure: no I/O.
+ */
+
+/** Which byte stream a fault applies to: `up` is client→server, `down` is server→client. */
+export type FaultDirection = 'up' | 'down' | 'both';
+
+interface FaultCommon {
+  /** Stable name: keys the per-connection selection draw and lets phases/APIs remove it. */
+  name: string;
+  direction: FaultDirection;
+  /** Fraction of connections the fault applies to, decided once per connection (0–1). */
+  toxicity: number;
+}
+
+/** Adds `ms` (± uniform `jitterMs`) to every chunk: propagation delay. */
+export interface LatencyFault extends FaultCommon { kind: 'latency'; ms: number; jitterMs: number }
+/** Serialises bytes at `bitsPerSecond`, like a slow link. */
+export interface BandwidthFault extends FaultCommon { kind: 'bandwidth'; bitsPerSecond: number }
+/**
+ * Loss as TCP shows it: each 1460-byte segment is lost with probability `p`, and the data waits
+ * an RTO-shaped pause (`ms`, doubled for each further consecutive loss, RFC 6298 §5.5 back-off).
+ * User space cannot drop a segment, so the stall is what the application would see.
+ */
+export interface StallFault extends FaultCommon { kind: 'stall'; p: number; ms: number }
+/** Resets (TCP RST) both sides after a time or after a number of bytes in the direction. */
+export interface ResetAfterFault extends FaultCommon { kind: 'reset-after'; afterMs?: number; afterBytes?: number }
+/** Swallows all data; closes after `closeAfterMs` when given (toxiproxy `timeout`). */
+export interface BlackholeFault extends FaultCommon { kind: 'blackhole'; closeAfterMs?: number }
+/** Holds the FIN for `ms` after the source closed. */
+export interface SlowCloseFault extends FaultCommon { kind: 'slow-close'; ms: number }
+/** Splits chunks into pieces of about `size` bytes (± `variation`), `delayMs` apart. */
+export interface SliceFault extends FaultCommon { kind: 'slice'; size: number; variation: number; delayMs: number }
+/** Closes cleanly after `bytes` bytes in the direction (toxiproxy `limit_data`). */
+export interface LimitDataFault extends FaultCommon { kind: 'limit-data'; bytes: number }
+
+/** Resets a fraction `p` of streams to both peers with `code` (RFC 9113 §6.4). */
+export interface RstStreamFault extends FaultCommon { kind: 'rst-stream'; p: number; code: number }
+/** Sends the client GOAWAY (RFC 9113 §6.8) after `streams` streams or `afterMs`. */
+export interface GoawayAfterFault extends FaultCommon { kind: 'goaway-after'; streams?: number; afterMs?: number; code: number }
+/** Drops a fraction `p` of WINDOW_UPDATE frames (RFC 9113 §6.9): the sender stalls on flow control. */
+export interface WithholdWindowUpdateFault extends FaultCommon { kind: 'withhold-window-update'; p: number }
+/** Holds each SETTINGS ACK (RFC 9113 §6.5.3) for `ms`. */
+export interface DelaySettingsAckFault extends FaultCommon { kind: 'delay-settings-ack'; ms: number }
+/** Drops a fraction `p` of PING ACKs (RFC 9113 §6.7): keepalive and RTT probes time out. */
+export interface DropPingAckFault extends FaultCommon { kind: 'drop-ping-ack'; p: number }
+
+export type TcpFault =
+  | LatencyFault | BandwidthFault | StallFault | ResetAfterFault | BlackholeFault
+  | SlowCloseFault | SliceFault | LimitDataFault;
+export type FrameFault =
+  | RstStreamFault | GoawayAfterFault | WithholdWindowUpdateFault | DelaySettingsAckFault | DropPingAckFault;
+export type Fault = TcpFault | FrameFault;
+export type FaultKind = Fault['kind'];
+
+export const tcpFaultKinds: readonly FaultKind[] = [
+  'latency', 'bandwidth', 'stall', 'reset-after', 'blackhole', 'slow-close', 'slice', 'limit-data',
+];
+export const frameFaultKinds: readonly FaultKind[] = [
+  'rst-stream', 'goaway-after', 'withhold-window-update', 'delay-settings-ack', 'drop-ping-ack',
+];
+export const faultKinds: readonly FaultKind[] = [...tcpFaultKinds, ...frameFaultKinds];
+
+export function isFrameFault(f: Fault): f is FrameFault {
+  return frameFaultKinds.includes(f.kind);
+}
+
+/** True when the fault acts on bytes travelling in `dir`. */
+export function appliesTo(f: Fault, dir: 'up' | 'down'): boolean {
+  return f.direction === 'both' || f.direction === dir;
+}
+
+/** Wraps the CLI unit parsers so a bad value in a fault is a ScenarioError naming the fault. */
+function unit<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof UsageError) throw new ScenarioError(err.message, { cause: err });
+    throw err;
+  }
+}
+
+function parseH2Code(text: string, where: string): number {
+  const upper = text.toUpperCase();
+  if (Object.hasOwn(H2ErrorCode, upper)) return H2ErrorCode[upper as keyof typeof H2ErrorCode];
+  if (/^(0x[0-9a-f]+|\d+)$/i.test(text)) return Number(text);
+  throw new ScenarioError(`${where}: '${text}' is not an HTTP/2 error code (e.g. REFUSED_STREAM, CANCEL, 0x8)`);
+}
+
+const sizeWithUnit = /^\d+(?:\.\d+)?(b|kb|mb|gb)$/i;
+
+/**
+ * Parses one fault value as typed after `--<kind>`. `name` defaults to `<kind>#<index>` so
+ * every fault in a set has a stable, distinct name.
+ * @throws ScenarioError naming the flag
+ */
+export function parseFault(kind: string, text: string, name?: string): Fault {
+  const where = `--${kind}`;
+  if (!(faultKinds as readonly string[]).includes(kind)) {
+    throw new ScenarioError(`unknown fault '${kind}' (known: ${faultKinds.join(', ')})`);
+  }
+  let rest = text.trim();
+  let toxicity = 1;
+  const at = rest.lastIndexOf('@');
+  if (at >= 0) {
+    toxicity = unit(() => parseProbability(rest.slice(at + 1), `${where} @`));
+    rest = rest.slice(0, at);
+  }
+  let direction: FaultDirection = 'both';
+  const dm = /:(up|down)$/.exec(rest);
+  if (dm) {
+    direction = dm[1] as 'up' | 'down';
+    rest = rest.slice(0, dm.index);
+  } else if (/:[^:]*$/.test(rest)) {
+    throw new ScenarioError(`${where}: '${text}': direction must be :up or :down`);
+  }
+  const parts = rest === '' || rest === 'on' ? [] : rest.split(',');
+  let bare: string | undefined;
+  const keys = new Map<string, string>();
+  for (const [i, part] of parts.entries()) {
+    const eq = part.indexOf('=');
+    if (eq < 0) {
+      if (i !== 0) throw new ScenarioError(`${where}: '${text}': expected key=value after the first comma`);
+      bare = part.trim();
+    } else {
+      keys.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+    }
+  }
+  const take = (key: string): string | undefined => {
+    const v = keys.get(key);
+    keys.delete(key);
+    return v;
+  };
+  const need = (what: string): string => {
+    if (bare === undefined || bare === '') throw new ScenarioError(`${where}: missing ${what} in '${text}'`);
+    return bare;
+  };
+  const common = { name: name ?? kind, direction, toxicity };
+  const prob = (v: string | undefined, dflt: number) => (v === undefined ? dflt : unit(() => parseProbability(v, `${where} p`)));
+  let fault: Fault;
+  switch (kind) {
+    case 'latency':
+      fault = { ...common, kind, ms: unit(() => parseDuration(need('a duration'), where)), jitterMs: unit(() => parseDuration(take('jitter') ?? '0', `${where} jitter`)) };
+      break;
+    case 'bandwidth': {
+      const bits = unit(() => parseBitRate(need('a rate (e.g. 1mbit)'), where));
+      if (bits <= 0) throw new ScenarioError(`${where}: rate must be above 0`);
+      fault = { ...common, kind, bitsPerSecond: bits };
+      break;
+    }
+    case 'stall':
+      fault = { ...common, kind, p: prob(take('p') ?? bare, 0.15), ms: unit(() => parseDuration(take('ms') ?? '200', `${where} ms`)) };
+      bare = undefined;
+      break;
+    case 'reset-after': {
+      const v = need('a duration or a size (5s, 64kb)');
+      fault = sizeWithUnit.test(v)
+        ? { ...common, kind, afterBytes: unit(() => parseSize(v, where)) }
+        : { ...common, kind, afterMs: unit(() => parseDuration(v, where)) };
+      break;
+    }
+    case 'blackhole':
+      fault = bare === undefined ? { ...common, kind } : { ...common, kind, closeAfterMs: unit(() => parseDuration(bare!, where)) };
+      break;
+    case 'slow-close':
+      fault = { ...common, kind, ms: unit(() => parseDuration(need('a duration'), where)) };
+      break;
+    case 'slice': {
+      const size = unit(() => parseSize(need('a size'), where));
+      if (size < 1) throw new ScenarioError(`${where}: size must be 1 byte or more`);
+      fault = {
+        ...common, kind, size,
+        variation: unit(() => parseSize(take('variation') ?? '0', `${where} variation`)),
+        delayMs: unit(() => parseDuration(take('delay') ?? '0', `${where} delay`)),
+      };
+      break;
+    }
+    case 'limit-data':
+      fault = { ...common, kind, bytes: unit(() => parseSize(need('a size'), where)) };
+      break;
+    case 'rst-stream':
+      fault = { ...common, kind, p: prob(take('p') ?? bare, 1), code: parseH2Code(take('code') ?? 'REFUSED_STREAM', where) };
+      bare = undefined;
+      break;
+    case 'goaway-after': {
+      const v = need('a stream count or a duration (100, 10s)');
+      const code = parseH2Code(take('code') ?? 'NO_ERROR', where);
+      fault = /^\d+$/.test(v)
+        ? { ...common, kind, streams: unit(() => parseCount(v, where)), code }
+        : { ...common, kind, afterMs: unit(() => parseDuration(v, where)), code };
+      break;
+    }
+    case 'withhold-window-update':
+      fault = { ...common, kind, p: prob(take('p') ?? bare, 1) };
+      bare = undefined;
+      break;
+    case 'delay-settings-ack':
+      fault = { ...common, kind, ms: unit(() => parseDuration(need('a duration'), where)) };
+      break;
+    case 'drop-ping-ack':
+      fault = { ...common, kind, p: prob(take('p') ?? bare, 1) };
+      bare = undefined;
+      break;
+    default:
+      throw new ScenarioError(`unknown fault '${kind}'`);
+  }
+  if (keys.size > 0) throw new ScenarioError(`${where}: unknown key '${[...keys.keys()][0]}' in '${text}'`);
+  return fault;
+}
+
+/**
+ * Parses `latency 100ms:down`, `--latency=100ms:down` or `blackhole` (scenario files and the
+ * library accept faults as such strings).
+ */
+export function parseFaultText(text: string, name?: string): Fault {
+  const m = /^\s*(?:--)?([a-z-]+)(?:[\s=]+(.*)|([:@].*))?$/.exec(text);
+  if (!m) throw new ScenarioError(`'${text}' is not a fault (e.g. "latency 100ms:down")`);
+  return parseFault(m[1]!, m[2] ?? m[3] ?? '', name);
+}
+
+/** Gives every fault in a list a distinct name (`latency`, `latency#2`, …) where none was chosen. */
+export function nameFaults(faults: readonly Fault[]): Fault[] {
+  const seen = new Map<string, number>();
+  return faults.map((f) => {
+    const n = (seen.get(f.name) ?? 0) + 1;
+    seen.set(f.name, n);
+    return n === 1 ? f : { ...f, name: `${f.name}#${n}` };
+  });
+}
+
+/** One-line description of a fault, e.g. `latency ms=100 jitterMs=20 :down @0.15`. */
+export function describeFault(f: Fault): string {
+  const { name: _name, direction, toxicity, kind, ...fields } = f;
+  const parts = [kind, ...Object.entries(fields).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`)];
+  if (direction !== 'both') parts.push(`:${direction}`);
+  if (toxicity < 1) parts.push(`@${toxicity}`);
+  return parts.join(' ');
+}

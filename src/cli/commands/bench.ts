@@ -1,0 +1,173 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { Command } from '../command.js';
+import { parseFlags } from '../flags.js';
+import { parseCount, parseDuration, parseSize, parseTargetUrl } from '../units.js';
+import { ConfigError, UsageError } from '../../errors.js';
+import { benchDefaults, resolveBenchOptions, type BenchOptions, type PushMode } from '../../bench/options.js';
+import { runBench } from '../../bench/run.js';
+import { buildBenchResult } from '../../bench/result.js';
+import type { BenchProgress } from '../../bench/engine.js';
+import { renderBenchText } from '../../report/bench-text.js';
+import { renderBenchJson } from '../../report/bench-json.js';
+import { renderBenchProgress } from '../../report/bench-progress.js';
+
+const usage = `Usage: h2doctor bench <url> [options]
+
+HTTP/2 load generator that explains its own tail: queue time for a stream slot, per-request
+phases, per-connection attribution, connection reuse, GOAWAY/RST_STREAM codes, push counters.
+https:// uses TLS with ALPN h2; http:// uses h2c with prior knowledge.
+
+Options:
+  -c, --connections N            connections (default 10)
+  -m, --streams M                max concurrent streams per connection (default 10; never more
+                                 than the server's SETTINGS_MAX_CONCURRENT_STREAMS)
+  -n, --requests N               total requests (default 10000)
+  -d, --duration TIME            run for TIME instead (e.g. 10s)
+      --rate R                   open loop: R requests/s overall; latency from the intended send
+                                 time (coordinated omission corrected), uncorrected shown too
+  -t, --workers T                worker threads (default 1); results merged exactly
+      --warmup TIME              run this long first, not counted
+  -X, --method METHOD            request method (default GET, POST with --data)
+  -H, --header 'name: value'     extra request header (repeatable)
+      --data FILE                request body from FILE
+      --insecure                 do not verify the server certificate
+      --ca FILE                  trust anchors (PEM)
+      --push accept|cancel|refuse  accept pushes and count them (default), reset each with
+                                 RST_STREAM(CANCEL), or send SETTINGS_ENABLE_PUSH=0
+      --requests-per-connection K  close and reopen each connection after K requests
+      --window BYTES             stream and connection receive window (default 1gb)
+      --header-table-size BYTES  our HPACK dynamic table size (default 4096)
+      --interval TIME            percentiles per interval, to see spikes over time
+      --timeout TIME             reset requests with no response after TIME (default 30s)
+      --json                     print the result as JSON (schema: docs/json.md)
+      --out FILE                 also write the JSON result to FILE
+`;
+
+const flags = {
+  connections: { type: 'string', short: 'c' },
+  streams: { type: 'string', short: 'm' },
+  requests: { type: 'string', short: 'n' },
+  duration: { type: 'string', short: 'd' },
+  rate: { type: 'string' },
+  workers: { type: 'string', short: 't' },
+  warmup: { type: 'string' },
+  method: { type: 'string', short: 'X' },
+  header: { type: 'string', short: 'H', multiple: true },
+  data: { type: 'string' },
+  insecure: { type: 'boolean' },
+  ca: { type: 'string' },
+  push: { type: 'string' },
+  'requests-per-connection': { type: 'string' },
+  window: { type: 'string' },
+  'header-table-size': { type: 'string' },
+  interval: { type: 'string' },
+  timeout: { type: 'string' },
+  json: { type: 'boolean' },
+  out: { type: 'string' },
+} as const;
+
+function readFlagFile(path: string, flag: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new UsageError(`${flag}: cannot read '${path}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** Flags → BenchOptions; every bad value is a UsageError naming its flag. */
+export function benchOptionsFromArgs(argv: string[]): { options: BenchOptions; json: boolean; out: string | undefined } {
+  const { values: v, positionals } = parseFlags(argv, flags, 1);
+  const url = parseTargetUrl(positionals[0], 'bench');
+  const push = (v.push ?? 'accept') as PushMode;
+  if (!['accept', 'cancel', 'refuse'].includes(push)) throw new UsageError(`--push: '${v.push}' must be accept, cancel or refuse`);
+  let rate = 0;
+  if (v.rate !== undefined) {
+    rate = /^\d+(\.\d+)?$/.test(v.rate) ? Number(v.rate) : NaN;
+    if (!(rate > 0)) throw new UsageError(`--rate: '${v.rate}' is not a positive number of requests per second`);
+  }
+  const headers = (v.header ?? []).map((h) => {
+    const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*)$/.exec(h);
+    if (!m) throw new UsageError(`--header: '${h}' is not 'name: value'`);
+    const name = m[1]!.trim().toLowerCase();
+    if (name.startsWith(':') || ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'host'].includes(name)) {
+      throw new UsageError(`--header: '${name}' cannot be set (HTTP/2 forbids or derives it, RFC 9113 §8.2.2)`);
+    }
+    return { name, value: m[2]! };
+  });
+  const body = v.data !== undefined ? new Uint8Array(readFlagFile(v.data, '--data')) : undefined;
+  const method = (v.method ?? (body ? 'POST' : 'GET')).toUpperCase();
+  if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method: '${v.method}' is not an HTTP method`);
+  const window = v.window !== undefined ? parseSize(v.window, '--window') : benchDefaults.windowSize;
+  if (window < 65_535 || window > 2 ** 31 - 1) throw new UsageError(`--window: must be between 65535 and 2147483647 bytes (RFC 9113 §6.5.2)`);
+  const input: Partial<BenchOptions> & { url: URL } = {
+    url,
+    connections: v.connections !== undefined ? parseCount(v.connections, '--connections') : benchDefaults.connections,
+    streams: v.streams !== undefined ? parseCount(v.streams, '--streams') : benchDefaults.streams,
+    requests: v.requests !== undefined ? parseCount(v.requests, '--requests') : benchDefaults.requests,
+    durationMs: v.duration !== undefined ? positiveDuration(v.duration, '--duration') : 0,
+    rate,
+    workers: v.workers !== undefined ? parseCount(v.workers, '--workers') : 1,
+    warmupMs: v.warmup !== undefined ? parseDuration(v.warmup, '--warmup', 's') : 0,
+    method,
+    headers,
+    body,
+    insecure: v.insecure ?? false,
+    ca: v.ca !== undefined ? readFlagFile(v.ca, '--ca') : undefined,
+    push,
+    requestsPerConnection: v['requests-per-connection'] !== undefined ? parseCount(v['requests-per-connection'], '--requests-per-connection') : 0,
+    windowSize: window,
+    headerTableSize: v['header-table-size'] !== undefined ? parseSize(v['header-table-size'], '--header-table-size') : benchDefaults.headerTableSize,
+    intervalMs: v.interval !== undefined ? positiveDuration(v.interval, '--interval') : 0,
+    timeoutMs: v.timeout !== undefined ? positiveDuration(v.timeout, '--timeout') : benchDefaults.timeoutMs,
+  };
+  if (v.requests !== undefined && v.duration !== undefined) throw new UsageError('--requests and --duration cannot be used together');
+  try {
+    return { options: resolveBenchOptions(input), json: v.json ?? false, out: v.out };
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message.replace(/^workers/, '--workers').replace(/^requests/, '--requests'));
+    throw err;
+  }
+}
+
+function positiveDuration(text: string, flag: string): number {
+  const ms = parseDuration(text, flag, 's');
+  if (ms <= 0) throw new UsageError(`${flag}: must be more than 0`);
+  return ms;
+}
+
+export const command: Command = {
+  usage,
+  async run(argv, io, signal) {
+    const { options, json, out } = benchOptionsFromArgs(argv);
+    if (options.workers > 1 && options.durationMs === 0 && options.requests < options.workers) {
+      throw new UsageError(`--requests (${options.requests}) must be at least --workers (${options.workers})`);
+    }
+    const latest = new Map<number, BenchProgress>();
+    const total = options.durationMs > 0 ? null : options.requests;
+    const onProgress = io.isTTY
+      ? (p: BenchProgress, worker: number) => {
+          latest.set(worker, p);
+          if (worker !== 0 && latest.size < options.workers) return;
+          const all = [...latest.values()];
+          const sum = all.reduce((a, b) => ({ ...a, done: a.done + b.done, recentRequests: a.recentRequests + b.recentRequests, recentP99: Math.max(a.recentP99, b.recentP99) }));
+          io.stderr.write(renderBenchProgress(sum, total));
+        }
+      : undefined;
+    const run = await runBench(options, { onProgress }, signal);
+    if (io.isTTY) io.stderr.write('\r\x1b[K');
+    const result = buildBenchResult(options, run.recorder, run.selfCheck, run.error, run.aborted);
+    const completed = result.requests.total > 0;
+    if (completed || !run.error) {
+      io.stdout.write(json ? renderBenchJson(result) : renderBenchText(result, { colour: io.isTTY }));
+      if (out !== undefined) {
+        try {
+          writeFileSync(out, renderBenchJson(result));
+        } catch (err) {
+          throw new UsageError(`--out: cannot write '${out}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+        }
+      }
+    }
+    if (run.error) throw run.error;
+    return run.aborted ? 1 : 0;
+  },
+};

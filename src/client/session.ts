@@ -1,0 +1,278 @@
+import http2 from 'node:http2';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Clock } from '../clock.js';
+import { ConnectionClosedError, fromSystemError, H2ErrorCode, TimeoutError, type H2DoctorError } from '../errors.js';
+
+/**
+ * One pooled node:http2 client session and its accounting: how many streams the peer lets
+ * us open (SETTINGS_MAX_CONCURRENT_STREAMS, RFC 9113 §5.1.2), how many are open, and why
+ * the session stops taking new requests ("retired"): GOAWAY (RFC 9113 §6.8), a PING that was
+ * never acknowledged (§6.7), its request quota, idleness, or the connection closing.
+ */
+
+export type RetireReason = 'goaway' | 'ping-timeout' | 'max-requests' | 'idle' | 'closed' | 'error' | 'client-close';
+
+export interface SessionTlsOptions {
+  /** Trust anchors (PEM). */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Default true. */
+  rejectUnauthorized?: boolean;
+  /** SNI and certificate name; defaults to the URL's host name. */
+  servername?: string;
+}
+
+export interface SessionOptions {
+  origin: URL;
+  tls: SessionTlsOptions;
+  /** TLS session ticket from an earlier connection to resume (RFC 8446 §2.2). */
+  tlsSession: Buffer | undefined;
+  /** Called with each new ticket the server sends, to resume the next connection. */
+  onTlsSession: (ticket: Buffer) => void;
+  /** Upper bound on concurrent streams when the peer sets none (or more). */
+  maxStreams: number;
+  /** Streams after which the session is retired. */
+  maxRequests: number;
+  /** PING every this many ms (0 = never). */
+  pingIntervalMs: number;
+  /** Retire and destroy the session if a PING is not acknowledged within this. */
+  pingTimeoutMs: number;
+  /** Close the session after this long with no stream open. */
+  idleTimeoutMs: number;
+  /** Give up connecting (TCP + TLS + peer SETTINGS) after this. */
+  connectTimeoutMs: number;
+  clock: Clock;
+}
+
+/** Callbacks the pool gives a session. */
+export interface SessionEvents {
+  /** The session can take streams (SETTINGS arrived, or a slot freed). */
+  capacity(session: PooledSession): void;
+  /** The session will take no more streams. */
+  retired(session: PooledSession, reason: RetireReason): void;
+  /** The connection is gone. */
+  closed(session: PooledSession): void;
+}
+
+let nextSessionId = 1;
+
+export class PooledSession {
+  /** Process-unique id, for logs and stats. */
+  readonly id = nextSessionId++;
+  readonly h2: http2.ClientHttp2Session;
+  /** Resolves when the peer's SETTINGS arrived; rejects when connecting failed. */
+  readonly ready: Promise<void>;
+  /** True once the peer's first SETTINGS arrived. */
+  isReady = false;
+  /** Concurrent streams the peer allows, capped by our own bound. */
+  maxStreams: number;
+  /** Streams open now (counted from request until the stream's 'close'). */
+  active = 0;
+  /** Streams opened over the session's life. */
+  streams = 0;
+  /** Set once the session takes no new streams. */
+  retiredBy: RetireReason | undefined;
+  /** GOAWAY's last-stream-id, once one arrived. */
+  goawayLastStreamId: number | undefined;
+  /** GOAWAY's error code, once one arrived. */
+  goawayCode: number | undefined;
+  /** TLS session was resumed from a ticket (abbreviated handshake). */
+  tlsResumed = false;
+  /** The error that ended connecting, if it failed. */
+  connectError: H2DoctorError | undefined;
+
+  private idleTimer: NodeJS.Timeout | undefined;
+  /** Clock time the session last went from busy to idle. */
+  private idleSince: number;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private pingDeadline: NodeJS.Timeout | undefined;
+  private closedNotified = false;
+
+  constructor(private readonly options: SessionOptions, private readonly events: SessionEvents) {
+    this.maxStreams = Math.min(100, options.maxStreams);
+    this.idleSince = options.clock.now();
+    const { origin } = options;
+    const secure = origin.protocol === 'https:';
+    const port = Number(origin.port) || (secure ? 443 : 80);
+    const host = origin.hostname.replace(/^\[|\]$/g, '');
+    let socket: net.Socket;
+    if (secure) {
+      const servername = options.tls.servername ?? (net.isIP(host) ? undefined : host);
+      const tlsSocket = tls.connect({
+        host,
+        port,
+        ALPNProtocols: ['h2'],
+        ca: options.tls.ca,
+        rejectUnauthorized: options.tls.rejectUnauthorized ?? true,
+        servername,
+        session: options.tlsSession,
+      });
+      // TLS 1.3 tickets arrive after the handshake, possibly more than one: keep the newest.
+      tlsSocket.on('session', (ticket: Buffer) => options.onTlsSession(ticket));
+      tlsSocket.once('secureConnect', () => {
+        this.tlsResumed = tlsSocket.isSessionReused();
+      });
+      socket = tlsSocket;
+    } else {
+      socket = net.connect({ host, port });
+    }
+    socket.setNoDelay(true);
+    this.h2 = http2.connect(origin, { createConnection: () => socket, settings: { enablePush: false } });
+
+    this.ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const err = new TimeoutError(`connect ${origin.host}: no HTTP/2 SETTINGS within ${options.connectTimeoutMs} ms`);
+        this.connectError = err;
+        reject(err);
+        this.h2.destroy();
+      }, options.connectTimeoutMs);
+      timer.unref();
+      this.h2.once('remoteSettings', () => {
+        clearTimeout(timer);
+        this.isReady = true;
+        resolve();
+      });
+      this.h2.once('close', () => {
+        clearTimeout(timer);
+        if (!this.isReady) {
+          this.connectError ??= new ConnectionClosedError(`connect ${origin.host}: connection closed before SETTINGS`);
+          reject(this.connectError);
+        }
+      });
+    });
+    // Nobody may be awaiting `ready` when connecting fails; the pool reads connectError.
+    this.ready.catch(() => {});
+
+    this.h2.on('remoteSettings', (settings) => this.onRemoteSettings(settings));
+    this.h2.on('goaway', (code: number, lastStreamId: number) => this.onGoaway(code, lastStreamId));
+    this.h2.on('error', (err: Error) => {
+      if (!this.isReady) this.connectError ??= fromSystemError(err, `connect ${origin.host}`);
+      this.retire('error');
+    });
+    this.h2.on('close', () => this.onClose());
+    if (options.pingIntervalMs > 0) {
+      this.pingTimer = setInterval(() => this.ping(), options.pingIntervalMs);
+      this.pingTimer.unref();
+    }
+    this.armIdleTimer();
+  }
+
+  /** True when a new stream may be opened now. */
+  canTake(): boolean {
+    return this.isReady && this.retiredBy === undefined && this.active < this.maxStreams && !this.h2.destroyed && !this.h2.closed;
+  }
+
+  /** Counts a stream as opened; the caller must call `streamClosed` exactly once later. */
+  streamOpened(): void {
+    // An idle session must not keep the process alive; one with streams in flight must.
+    if (this.active++ === 0) this.h2.ref();
+    this.streams++;
+    if (this.streams >= this.options.maxRequests) this.retire('max-requests');
+  }
+
+  /** Counts a stream as closed and tells the pool a slot is free. */
+  streamClosed(): void {
+    this.active--;
+    if (this.active === 0) {
+      this.h2.unref();
+      this.idleSince = this.options.clock.now();
+      if (this.retiredBy !== undefined) this.close();
+      else this.armIdleTimer();
+    }
+    if (this.retiredBy === undefined) this.events.capacity(this);
+  }
+
+  /** Stops new streams; closes the connection once open streams are done. */
+  retire(reason: RetireReason): void {
+    if (this.retiredBy !== undefined) return;
+    this.retiredBy = reason;
+    this.clearTimers();
+    this.events.retired(this, reason);
+    if (this.active === 0) this.close();
+  }
+
+  /** Destroys the connection now; open streams fail. */
+  destroy(reason: RetireReason, error?: Error): void {
+    this.retire(reason);
+    if (!this.h2.destroyed) this.h2.destroy(error);
+  }
+
+  private close(): void {
+    if (!this.h2.closed && !this.h2.destroyed) this.h2.close();
+  }
+
+  private onRemoteSettings(settings: http2.Settings): void {
+    // node fills in 2^32-1 when the peer sent no limit (unlimited, RFC 9113 §6.5.2): cap it.
+    const limit = settings.maxConcurrentStreams ?? this.options.maxStreams;
+    this.maxStreams = Math.max(0, Math.min(limit, this.options.maxStreams));
+    if (this.retiredBy === undefined) this.events.capacity(this);
+    if (this.active === 0) this.h2.unref();
+  }
+
+  private onGoaway(code: number, lastStreamId: number): void {
+    // RFC 9113 §6.8: streams above lastStreamId were not processed; node (nghttp2) closes them
+    // with REFUSED_STREAM, and the request layer retries them on another session.
+    this.goawayCode = code;
+    this.goawayLastStreamId = Math.min(lastStreamId, this.goawayLastStreamId ?? lastStreamId);
+    this.retire('goaway');
+  }
+
+  private onClose(): void {
+    this.clearTimers();
+    if (this.retiredBy === undefined) this.retiredBy = 'closed';
+    if (this.closedNotified) return;
+    this.closedNotified = true;
+    this.events.closed(this);
+  }
+
+  private armIdleTimer(): void {
+    if (this.idleTimer !== undefined || this.options.idleTimeoutMs <= 0) return;
+    const fire = (): void => {
+      this.idleTimer = undefined;
+      if (this.retiredBy !== undefined) return;
+      if (this.active > 0) return; // re-armed when it goes idle again
+      const idleFor = this.options.clock.now() - this.idleSince;
+      if (idleFor >= this.options.idleTimeoutMs) {
+        this.retire('idle');
+        return;
+      }
+      this.idleTimer = setTimeout(fire, this.options.idleTimeoutMs - idleFor);
+      this.idleTimer.unref();
+    };
+    this.idleTimer = setTimeout(fire, this.options.idleTimeoutMs);
+    this.idleTimer.unref();
+  }
+
+  private ping(): void {
+    if (!this.isReady || this.pingDeadline !== undefined || this.h2.destroyed || this.h2.closed) return;
+    this.pingDeadline = setTimeout(() => {
+      this.pingDeadline = undefined;
+      // RFC 9113 §6.7: a peer that does not ACK a PING is not reading the connection;
+      // streams on it will not complete, so fail them now and let idempotent ones retry.
+      this.destroy(
+        'ping-timeout',
+        new ConnectionClosedError(`${this.options.origin.host}: PING not acknowledged within ${this.options.pingTimeoutMs} ms`, { h2Code: H2ErrorCode.NO_ERROR }),
+      );
+    }, this.options.pingTimeoutMs);
+    this.pingDeadline.unref();
+    const sent = this.h2.ping((err) => {
+      if (this.pingDeadline !== undefined && !err) {
+        clearTimeout(this.pingDeadline);
+        this.pingDeadline = undefined;
+      }
+    });
+    if (!sent && this.pingDeadline !== undefined) {
+      clearTimeout(this.pingDeadline);
+      this.pingDeadline = undefined;
+    }
+  }
+
+  private clearTimers(): void {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    if (this.pingTimer !== undefined) clearInterval(this.pingTimer);
+    if (this.pingDeadline !== undefined) clearTimeout(this.pingDeadline);
+    this.idleTimer = undefined;
+    this.pingTimer = undefined;
+    this.pingDeadline = undefined;
+  }
+}

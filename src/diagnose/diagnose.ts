@@ -1,0 +1,46 @@
+import type { ProbeFacts } from '../probe/facts.js';
+import { bySeverity, type Finding, type Rule } from './finding.js';
+import { noH2Rule } from './rules/no-h2.js';
+import { tlsChainIncompleteRule } from './rules/tls-chain-incomplete.js';
+import { tlsVerifyFailedRule } from './rules/tls-verify-failed.js';
+import { tlsCertExpiringRule } from './rules/tls-cert-expiring.js';
+import { tlsNoResumptionRule } from './rules/tls-no-resumption.js';
+import { pushAfterDisabledRule } from './rules/push-after-disabled.js';
+import { pushOnApiRule } from './rules/push-on-api.js';
+import { connectionChurnRule } from './rules/connection-churn.js';
+import { closeWithoutGoawayRule } from './rules/close-without-goaway.js';
+import { streamResetsRule } from './rules/stream-resets.js';
+import { requestsFailedRule } from './rules/requests-failed.js';
+import { lowMaxConcurrentStreamsRule } from './rules/low-max-concurrent-streams.js';
+import { flowControlStallRule } from './rules/flow-control-stall.js';
+import { idleTimeoutRule } from './rules/idle-timeout.js';
+import { ttfbTailRule } from './rules/ttfb-tail.js';
+
+/** Every rule, in the order their findings read best within one severity. docs/findings.md lists each id. */
+export const probeRules: readonly Rule[] = [
+  noH2Rule,
+  tlsChainIncompleteRule,
+  tlsVerifyFailedRule,
+  tlsCertExpiringRule,
+  pushAfterDisabledRule,
+  connectionChurnRule,
+  requestsFailedRule,
+  pushOnApiRule,
+  streamResetsRule,
+  closeWithoutGoawayRule,
+  lowMaxConcurrentStreamsRule,
+  flowControlStallRule,
+  tlsNoResumptionRule,
+  idleTimeoutRule,
+  ttfbTailRule,
+];
+
+/** Runs every rule over the facts: errors first, then warnings, then info. Pure. */
+export function diagnose(facts: ProbeFacts, rules: readonly Rule[] = probeRules): Finding[] {
+  const findings: Finding[] = [];
+  for (const rule of rules) {
+    const f = rule.check(facts);
+    if (f) findings.push(f);
+  }
+  return findings.sort(bySeverity);
+}

@@ -1,0 +1,7 @@
+/** h2doctor/diagnose: pure rules, probe facts in, findings out. Ids are documented in docs/findings.md. */
+export { diagnose, probeRules } from './diagnose.js';
+export { atOrAbove, bySeverity, isSeverity } from './finding.js';
+export type { Finding, Rule, Severity } from './finding.js';
+export { percentile, summarise } from './percentile.js';
+export type { LatencySummary } from './percentile.js';
+export { cleanFacts } from './clean-facts.js';

@@ -1,0 +1,91 @@
+import http2 from 'node:http2';
+import { once } from 'node:events';
+import type { AddressInfo, Socket } from 'node:net';
+import type { TestPki } from './certs.js';
+
+/**
+ * The lab's inventory service: one instance per zone, HTTPS h2.
+ *   GET /api/v1/stock?sku=…  → {"sku","zone","available"}
+ *   GET /health              → 200 ok
+ * `kill()` makes the zone die the way a zone does: every connection is cut and new ones are
+ * refused, with no GOAWAY.
+ */
+export interface InventoryService {
+  zone: string;
+  /** https://127.0.0.1:PORT */
+  url: string;
+  port: number;
+  /** Requests served, by path kind. */
+  stats(): { stock: number; health: number };
+  /** Abrupt death: sockets destroyed, listener closed. */
+  kill(): void;
+  close(): Promise<void>;
+}
+
+export interface InventoryOptions {
+  zone: string;
+  pki: TestPki;
+  /** Listen port (0 = any). */
+  port?: number;
+}
+
+export async function startInventory(options: InventoryOptions): Promise<InventoryService> {
+  const counts = { stock: 0, health: 0 };
+  const sockets = new Set<Socket>();
+  const server = http2.createSecureServer({
+    key: options.pki.key,
+    cert: options.pki.chain,
+    allowHTTP1: false,
+    settings: { maxConcurrentStreams: 1000 },
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('stream', function inventoryStream(stream, headers) {
+    const path = String(headers[':path'] ?? '/');
+    if (path === '/health') {
+      counts.health++;
+      stream.respond({ ':status': 200, 'content-type': 'text/plain' });
+      stream.end('ok');
+      return;
+    }
+    if (path.startsWith('/api/v1/stock')) {
+      counts.stock++;
+      const sku = new URL(path, 'https://inventory').searchParams.get('sku') ?? 'unknown';
+      // A deterministic stock level: the lab's consistency is about latency, not about data.
+      const available = [...sku].reduce((n, c) => n + c.charCodeAt(0), 0) % 100;
+      stream.respond({ ':status': 200, 'content-type': 'application/json' });
+      stream.end(JSON.stringify({ sku, zone: options.zone, available }));
+      return;
+    }
+    stream.respond({ ':status': 404 });
+    stream.end();
+  });
+  // Streams reset by a dying peer emit errors; they are expected in the lab.
+  server.on('sessionError', () => {});
+  server.listen(options.port ?? 0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  let killed = false;
+  return {
+    zone: options.zone,
+    url: `https://127.0.0.1:${port}`,
+    port,
+    stats: () => ({ ...counts }),
+    kill() {
+      if (killed) return;
+      killed = true;
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+    async close() {
+      if (!killed) {
+        killed = true;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const s of sockets) s.destroy();
+        await closed;
+      }
+    },
+  };
+}

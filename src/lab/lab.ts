@@ -1,0 +1,67 @@
+import { monotonicClock } from '../clock.js';
+import { createTestPki } from './certs.js';
+import { runScenario, type Calibration, type ScenarioMeasurement } from './run-scenario.js';
+import { fullSize, quickSize, scenarios, selectScenarios, type ScenarioName } from './scenarios.js';
+import { scenarioReport, evaluateTargets, type LabReport, type ScenarioReport } from './verdict.js';
+
+export interface LabOptions {
+  /** Smaller runs (CI): every scenario, fewer requests. */
+  quick?: boolean;
+  /** Run only these scenarios (lab order kept). `inventory-spike-protected` adds a short healthy calibration when healthy is not among them. */
+  only?: string[];
+  /** Seed for the chaos proxies' fault choices. */
+  seed?: number;
+  /** Probe the order service in each scenario (default true). */
+  probe?: boolean;
+}
+
+/** Lab progress, for the CLI's progress line. */
+export type LabEvent =
+  | { type: 'scenario-start'; name: ScenarioName; index: number; total: number }
+  | { type: 'scenario-end'; name: ScenarioName; report: ScenarioReport };
+
+/**
+ * Runs the incident end to end: each scenario stands up order, inventory (two zones), chaos
+ * proxies and load, measures, probes, tears down. Scenarios run one after another so they do
+ * not share the two cores.
+ */
+export async function runLab(options: LabOptions = {}, onEvent?: (e: LabEvent) => void, signal?: AbortSignal): Promise<LabReport> {
+  const t0 = monotonicClock.now();
+  const pki = createTestPki();
+  const size = options.quick ? quickSize : fullSize;
+  const names = selectScenarios(options.only);
+  const seed = options.seed ?? 1;
+  const reports: ScenarioReport[] = [];
+  let calibration: Calibration | undefined;
+
+  const needsCalibration = names.includes('inventory-spike-protected') && !names.includes('healthy');
+  if (needsCalibration) {
+    const m = await runScenario({ spec: scenarios.healthy, size: { ...size, requests: Math.min(size.requests, 400) }, pki, seed, probe: false, signal });
+    calibration = m.calibration;
+  }
+  for (const [index, name] of names.entries()) {
+    signal?.throwIfAborted();
+    onEvent?.({ type: 'scenario-start', name, index, total: names.length });
+    const m: ScenarioMeasurement = await runScenario({
+      spec: scenarios[name],
+      size,
+      pki,
+      seed,
+      calibration,
+      probe: options.probe ?? true,
+      signal,
+    });
+    if (m.calibration) calibration = m.calibration;
+    const report = scenarioReport(m);
+    reports.push(report);
+    onEvent?.({ type: 'scenario-end', name, report });
+  }
+  const targets = evaluateTargets(reports);
+  return {
+    quick: Boolean(options.quick),
+    seed,
+    wallMs: monotonicClock.now() - t0,
+    scenarios: reports,
+    targets,
+  };
+}

@@ -1,0 +1,251 @@
+import type http2 from 'node:http2';
+import { monotonicClock } from '../clock.js';
+import { startChaos, type ChaosProxy } from '../chaos/index.js';
+import { instrument } from '../server/index.js';
+import { resolveBenchOptions } from '../bench/options.js';
+import { runBench } from '../bench/run.js';
+import { buildBenchResult, type BenchResult } from '../bench/result.js';
+import { runProbe } from '../probe/probe.js';
+import { diagnose } from '../diagnose/diagnose.js';
+import type { Finding } from '../diagnose/finding.js';
+import { deriveBreakerOptions } from '../client/breaker-tuning.js';
+import type { TestPki } from './certs.js';
+import { startInventory, type InventoryService } from './inventory.js';
+import { startOrder, type InventoryCaller, type OrderService, type OrderStats } from './order.js';
+import { naiveInventoryCaller } from './naive-inventory.js';
+import { protectedInventoryCaller, type ProtectedCaller } from './protected-inventory.js';
+import { labConstants, type LabSize, type ScenarioSpec } from './scenarios.js';
+
+/** What healthy measured about order→inventory calls; the protected scenario is tuned from it. */
+export interface Calibration {
+  /** Inventory call latencies in healthy, ms. */
+  inventoryLatenciesMs: number[];
+  /** Inventory calls per second in healthy. */
+  inventoryCallsPerSecond: number;
+}
+
+/** Everything one scenario measured. Latencies in ms, as the clients saw them. */
+export interface ScenarioMeasurement {
+  spec: ScenarioSpec;
+  bench: BenchResult;
+  /** Latency percentile curve of the clients' requests: [percentile, ms]. */
+  curve: [number, number][];
+  order: OrderStats;
+  /** Faults the chaos proxies applied, by kind (evidence). */
+  faultsApplied: Record<string, number>;
+  /** Bytes that crossed the WAN proxy toward the clients. */
+  wanBytesDown: number;
+  findings: Finding[];
+  /** Protected/failover caller facts. */
+  breakerOpens?: number;
+  fallbacks?: number;
+  failoverMs?: number;
+  /** Breaker settings derived from healthy, with the reasons. */
+  breakerTuning?: { slowCallMs: number; minimumCalls: number; deadlineMs: number; reasons: string[] };
+  /** Healthy only: the calibration for later scenarios. */
+  calibration?: Calibration;
+  wallMs: number;
+}
+
+export interface RunScenarioOptions {
+  spec: ScenarioSpec;
+  size: LabSize;
+  pki: TestPki;
+  seed: number;
+  calibration?: Calibration;
+  /** Whether to probe the order service after the load (the probe's findings go in the report). */
+  probe: boolean;
+  signal?: AbortSignal;
+}
+
+/** Where the HTML report's percentile curves are sampled. */
+const curvePercentiles = [0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.99, 100];
+
+/** Milliseconds since `t0`, by the monotonic clock. */
+const since = (t0: number) => monotonicClock.now() - t0;
+
+/** The deadline for protected inventory calls: well above healthy's P99, far below a spike. */
+function deadlineFrom(calibration: Calibration): { deadlineMs: number; tuning: ReturnType<typeof deriveBreakerOptions> } {
+  const tuning = deriveBreakerOptions({
+    latenciesMs: calibration.inventoryLatenciesMs,
+    requestsPerSecond: Math.max(1, calibration.inventoryCallsPerSecond),
+  });
+  // A deadline at 4 × the breaker's slow-call threshold, at least 100 ms: a healthy call is
+  // never cut, a call stuck behind a 3 s spike is.
+  const deadlineMs = Math.max(100, Math.ceil(tuning.options.slowCallMs * 4));
+  return { deadlineMs, tuning };
+}
+
+export async function runScenario(options: RunScenarioOptions): Promise<ScenarioMeasurement> {
+  const { spec, size, pki, seed } = options;
+  const t0 = monotonicClock.now();
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    const zoneA = await startInventory({ zone: 'a', pki });
+    closers.push(() => zoneA.close());
+    const zoneB = await startInventory({ zone: 'b', pki });
+    closers.push(() => zoneB.close());
+
+    // order → inventory goes through a chaos proxy: the faults of the spike scenarios live there.
+    const inventoryFaults = spec.inventorySpike > 0 ? [`latency ${labConstants.spikeMs}ms:down@${spec.inventorySpike}`] : [];
+    const invProxy = await startChaos({ upstream: `127.0.0.1:${zoneA.port}`, listen: '127.0.0.1:0', faults: inventoryFaults, seed });
+    closers.push(() => invProxy.close());
+
+    const caller = buildCaller(spec, options.calibration, pki, invProxy, zoneA, zoneB);
+    closers.push(() => caller.close());
+
+    const order = await startOrder({
+      pki,
+      pushAssets: spec.pushAssets,
+      assetBytes: labConstants.assetBytes,
+      inventory: caller.call,
+      idleTimeoutMs: spec.serverIdleTimeoutMs,
+      decorate: (server: http2.Http2SecureServer) => {
+        // The push guard's log lines would drown the lab's table; its counts are in the report.
+        const doctor = instrument(server, { push: spec.pushGuard, log: () => {} });
+        return { close: () => doctor.close({ graceMs: 0 }).then(() => undefined) };
+      },
+    });
+    closers.push(() => order.close());
+
+    // clients → order crosses the WAN: a bandwidth-limited link toward the clients.
+    const wan = await startChaos({ upstream: `127.0.0.1:${order.port}`, listen: '127.0.0.1:0', faults: [`bandwidth ${labConstants.wanBandwidth}:down`], seed });
+    closers.push(() => wan.close());
+
+    const requests = spec.inventorySpike > 0 ? size.spikeRequests : spec.killZoneAt > 0 ? size.failoverRequests : size.requests;
+    const stopKiller = spec.killZoneAt > 0 ? killZoneWhen(order, zoneA, Math.floor(requests * spec.killZoneAt)) : () => {};
+    const benchOptions = resolveBenchOptions({
+      // TLS passes through the TCP proxy untouched: clients speak https to it.
+      url: `https://127.0.0.1:${new URL(wan.url).port}/api/v1/order?id=42`,
+      connections: size.connections,
+      streams: size.streams,
+      requests,
+      push: 'accept',
+      requestsPerConnection: spec.requestsPerConnection,
+      ca: pki.rootCert,
+      timeoutMs: 30_000,
+    });
+    const loadStart = monotonicClock.now();
+    const run = await runBench(benchOptions, {}, options.signal);
+    const loadMs = since(loadStart);
+    stopKiller();
+    const bench = buildBenchResult(benchOptions, run.recorder, run.selfCheck, run.error, run.aborted);
+
+    let findings: Finding[] = [];
+    if (options.probe) {
+      const probe = await runProbe({ url: `${order.url}/api/v1/order?id=7`, ca: [pki.rootCert], requests: 10, concurrency: 5, timeoutMs: 10_000 }, options.signal);
+      findings = diagnose(probe.facts);
+    }
+
+    const faultsApplied: Record<string, number> = {};
+    for (const stats of [invProxy.stats(), wan.stats()]) {
+      for (const [kind, n] of Object.entries(stats.faults)) faultsApplied[kind] = (faultsApplied[kind] ?? 0) + n;
+    }
+    const wanRoute = Object.values(wan.stats().routes)[0];
+    const measurement: ScenarioMeasurement = {
+      spec,
+      bench,
+      curve: curvePercentiles.map((p) => [p, run.recorder.total.percentileMs(p)] as [number, number]),
+      order: order.stats(),
+      faultsApplied,
+      wanBytesDown: wanRoute?.bytesDown ?? 0,
+      findings,
+      wallMs: since(t0),
+    };
+    if (caller.protected) {
+      const stats = caller.protected.client.stats();
+      // Breaker and fallback counts matter where the scenario is about them.
+      if (spec.inventorySpike > 0 || spec.killZoneAt > 0) {
+        measurement.breakerOpens = stats.endpoints.reduce((n, e) => n + e.breaker.opens, 0);
+        measurement.fallbacks = caller.protected.fallbacks();
+      }
+      if (spec.killZoneAt > 0) measurement.failoverMs = stats.failoverHistory[0]?.durationMs;
+      if (spec.name === 'healthy') {
+        measurement.calibration = {
+          inventoryLatenciesMs: [...caller.protected.latenciesMs],
+          inventoryCallsPerSecond: caller.protected.latenciesMs.length / Math.max(0.001, loadMs / 1000),
+        };
+      }
+    }
+    if (caller.tuning) measurement.breakerTuning = caller.tuning;
+    return measurement;
+  } finally {
+    for (const close of closers.reverse()) await close().catch(() => {});
+  }
+}
+
+interface BuiltCaller {
+  call: InventoryCaller;
+  protected?: ProtectedCaller;
+  tuning?: ScenarioMeasurement['breakerTuning'];
+  close(): Promise<void>;
+}
+
+function buildCaller(
+  spec: ScenarioSpec,
+  calibration: Calibration | undefined,
+  pki: TestPki,
+  invProxy: ChaosProxy,
+  zoneA: InventoryService,
+  zoneB: InventoryService,
+): BuiltCaller {
+  const proxied = `https://127.0.0.1:${new URL(invProxy.url).port}`;
+  if (spec.inventoryCaller === 'naive') {
+    return { call: naiveInventoryCaller(proxied, pki.rootCert), close: async () => {} };
+  }
+  if (spec.inventoryCaller === 'failover') {
+    // No fallback here: a failed inventory call fails the order, so failedRequests tells the truth.
+    const p = protectedInventoryCaller({
+      endpoints: [
+        { url: zoneA.url, zone: 'a', priority: 0 },
+        { url: zoneB.url, zone: 'b', priority: 1 },
+      ],
+      ca: pki.rootCert,
+      timeoutMs: 2000,
+      health: { path: '/health', intervalMs: 200, timeoutMs: 200 },
+      fallback: false,
+      now: () => monotonicClock.now(),
+    });
+    return { call: p.call, protected: p, close: () => p.client.close() };
+  }
+  let tuning: BuiltCaller['tuning'];
+  let breaker;
+  let timeoutMs = 2000;
+  if (spec.inventorySpike > 0) {
+    if (!calibration || calibration.inventoryLatenciesMs.length < 20) {
+      throw new Error('inventory-spike-protected needs healthy\'s calibration');
+    }
+    const derived = deadlineFrom(calibration);
+    timeoutMs = derived.deadlineMs;
+    breaker = { ...derived.tuning.options, openMs: 1000, halfOpenCalls: 3 };
+    tuning = {
+      slowCallMs: derived.tuning.options.slowCallMs,
+      minimumCalls: derived.tuning.options.minimumCalls,
+      deadlineMs: derived.deadlineMs,
+      reasons: derived.tuning.reasons,
+    };
+  }
+  const p = protectedInventoryCaller({
+    endpoints: [{ url: proxied, zone: 'a', priority: 0 }],
+    ca: pki.rootCert,
+    timeoutMs,
+    ...(breaker ? { breaker } : {}),
+    // Rotate sessions so the proxy's per-connection fault choice meets this client as often
+    // as it meets the naive one.
+    maxRequestsPerSession: spec.inventorySpike > 0 ? 20 : undefined,
+    fallback: true,
+    now: () => monotonicClock.now(),
+  });
+  return { call: p.call, protected: p, tuning, close: () => p.client.close() };
+}
+
+/** Kills zone a once order has answered `afterOrders` requests. */
+function killZoneWhen(order: OrderService, zone: InventoryService, afterOrders: number): () => void {
+  const timer = setInterval(() => {
+    if (order.stats().orders >= afterOrders) {
+      clearInterval(timer);
+      zone.kill();
+    }
+  }, 5);
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,129 @@
+/**
+ * The lab's scenarios: the incident and its fixes, as data. The runner turns each spec into
+ * real processes-in-one (services, chaos proxies, load), so every number comes from a
+ * mechanism: pushed bytes over a bandwidth-limited link, TLS handshakes, injected faults.
+ */
+export const scenarioNames = [
+  'healthy',
+  'push-abuse',
+  'no-reuse',
+  'fixed',
+  'inventory-spike',
+  'inventory-spike-protected',
+  'zone-failover',
+] as const;
+export type ScenarioName = (typeof scenarioNames)[number];
+
+export interface ScenarioSpec {
+  name: ScenarioName;
+  /** One line for the table. */
+  title: string;
+  /** Static assets order pushes before each API response. */
+  pushAssets: number;
+  /** h2doctor/server push guard on the order service. */
+  pushGuard: 'allow' | 'deny';
+  /** Client connections are closed after this many requests (0 = reused for the whole run). */
+  requestsPerConnection: number;
+  /** Order's server idle timeout, ms. */
+  serverIdleTimeoutMs: number;
+  /** How order calls inventory. */
+  inventoryCaller: 'naive' | 'protected' | 'failover';
+  /** Latency fault on this share of order→inventory connections (0 = none). */
+  inventorySpike: number;
+  /** Kill zone a this far into the run (share of the run's requests, 0 = never). */
+  killZoneAt: number;
+}
+
+/** Sizes that set how long the lab runs. */
+export interface LabSize {
+  /** Requests per load scenario. */
+  requests: number;
+  /** Requests in the inventory-spike scenarios (slow calls take seconds each). */
+  spikeRequests: number;
+  /** Requests in the zone-failover scenario. */
+  failoverRequests: number;
+  /** Client connections × streams per connection. */
+  connections: number;
+  streams: number;
+}
+
+export const fullSize: LabSize = { requests: 3000, spikeRequests: 400, failoverRequests: 6000, connections: 8, streams: 8 };
+export const quickSize: LabSize = { requests: 600, spikeRequests: 64, failoverRequests: 1500, connections: 8, streams: 8 };
+
+/** The incident's numbers that shape the lab: pushed asset size, link, spike. */
+export const labConstants = {
+  /** Each pushed static asset (the incident pushed JS/CSS bundles). */
+  assetBytes: 32 * 1024,
+  /** Assets pushed per API response in push-abuse. */
+  pushedAssets: 3,
+  /** The WAN between clients and order. */
+  wanBandwidth: '100mbit',
+  /** Latency added to a spiking order→inventory connection. */
+  spikeMs: 3000,
+  /** Share of order→inventory connections that spike. */
+  spikeShare: 0.15,
+  /** Idle timeouts: a server shorter than its clients (no-reuse), and aligned (fixed). */
+  shortServerIdleMs: 1000,
+  alignedServerIdleMs: 120_000,
+} as const;
+
+const base = {
+  pushAssets: 0,
+  pushGuard: 'allow',
+  requestsPerConnection: 0,
+  serverIdleTimeoutMs: labConstants.alignedServerIdleMs,
+  inventoryCaller: 'protected',
+  inventorySpike: 0,
+  killZoneAt: 0,
+} as const satisfies Omit<ScenarioSpec, 'name' | 'title'>;
+
+export const scenarios: Record<ScenarioName, ScenarioSpec> = {
+  healthy: { ...base, name: 'healthy', title: 'reused connections, no push' },
+  'push-abuse': {
+    ...base,
+    name: 'push-abuse',
+    title: `${labConstants.pushedAssets} × 32 KiB pushed before every API response`,
+    pushAssets: labConstants.pushedAssets,
+  },
+  'no-reuse': {
+    ...base,
+    name: 'no-reuse',
+    title: 'a new TLS connection per request; server idle timeout below the client\'s',
+    requestsPerConnection: 1,
+    serverIdleTimeoutMs: labConstants.shortServerIdleMs,
+  },
+  fixed: {
+    ...base,
+    name: 'fixed',
+    title: 'handler still pushes; push guard denies; pooled clients; idle timeouts aligned',
+    pushAssets: labConstants.pushedAssets,
+    pushGuard: 'deny',
+  },
+  'inventory-spike': {
+    ...base,
+    name: 'inventory-spike',
+    title: `${labConstants.spikeMs} ms on ${labConstants.spikeShare * 100} % of order→inventory connections, naive client`,
+    inventoryCaller: 'naive',
+    inventorySpike: labConstants.spikeShare,
+  },
+  'inventory-spike-protected': {
+    ...base,
+    name: 'inventory-spike-protected',
+    title: 'same faults; h2doctor/client with deadline, fallback and a tuned breaker',
+    inventoryCaller: 'protected',
+    inventorySpike: labConstants.spikeShare,
+  },
+  'zone-failover': {
+    ...base,
+    name: 'zone-failover',
+    title: 'zone a killed mid-run; order fails over to zone b',
+    inventoryCaller: 'failover',
+    killZoneAt: 0.4,
+  },
+};
+
+/** Parses `--only a,b` into scenario names, in lab order. */
+export function selectScenarios(only: string[] | undefined): ScenarioName[] {
+  if (!only || only.length === 0) return [...scenarioNames];
+  return scenarioNames.filter((n) => only.includes(n));
+}

@@ -1,0 +1,156 @@
+import type { Finding } from '../diagnose/finding.js';
+import { formatBytes, formatMs } from '../report/table.js';
+import type { ScenarioMeasurement } from './run-scenario.js';
+import { labConstants, type ScenarioName } from './scenarios.js';
+
+/**
+ * Pure: a scenario's measurement → the report row (the `--json` shape, docs/json.md), with a
+ * sentence naming the mechanism, written from the measured numbers only.
+ */
+export interface ScenarioReport {
+  name: ScenarioName;
+  title: string;
+  rps: number;
+  /** As the clients saw it, ms. */
+  latency: { p50: number; p99: number; p999: number };
+  /** Latency percentile curve, [percentile, ms], for charts. */
+  latencyCurve: [number, number][];
+  requests: number;
+  failedRequests: number;
+  connectionsOpened: number;
+  reuseRate: number;
+  pushesPerResponse: number;
+  pushedBytes: number;
+  breakerOpens?: number;
+  fallbacks?: number;
+  failoverMs?: number;
+  /** The evidence next to the latency. */
+  evidence: {
+    /** TLS connections the order service accepted (each one a full handshake for a new client connection). */
+    orderConnections: number;
+    /** Pushes the handler attempted and the push guard refused. */
+    pushAttempts: number;
+    pushesRefused: number;
+    /** Client-side resets by code, from the load generator. */
+    resets: Record<string, number>;
+    /** Faults applied by the chaos proxies, by kind. */
+    faultsApplied: Record<string, number>;
+    /** Bytes that crossed the bandwidth-limited WAN toward the clients. */
+    wanBytesDown: number;
+    /** Breaker settings derived from healthy (protected scenario). */
+    breakerTuning?: { slowCallMs: number; minimumCalls: number; deadlineMs: number; reasons: string[] };
+  };
+  findings: Pick<Finding, 'id' | 'severity' | 'title'>[];
+  mechanism: string;
+  wallMs: number;
+}
+
+export interface TargetCheck {
+  /** What is checked, in words with the numbers. */
+  target: string;
+  met: boolean;
+  /** The measured value(s). */
+  measured: string;
+}
+
+export interface LabReport {
+  quick: boolean;
+  seed: number;
+  wallMs: number;
+  scenarios: ScenarioReport[];
+  targets: TargetCheck[];
+}
+
+const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export function scenarioReport(m: ScenarioMeasurement): ScenarioReport {
+  const b = m.bench;
+  const report: ScenarioReport = {
+    name: m.spec.name,
+    title: m.spec.title,
+    rps: round(b.rps, 1),
+    latency: { p50: round(b.latency.total.p50), p99: round(b.latency.total.p99), p999: round(b.latency.total.p999) },
+    latencyCurve: m.curve.map(([p, ms]) => [p, round(ms)]),
+    requests: b.requests.total,
+    failedRequests: b.requests.failed,
+    connectionsOpened: b.connections.opened,
+    reuseRate: round(b.connections.reuseRate, 4),
+    pushesPerResponse: round(b.push.perResponse, 2),
+    pushedBytes: b.push.bytes,
+    evidence: {
+      orderConnections: m.order.connections,
+      pushAttempts: m.order.pushAttempts,
+      pushesRefused: m.order.pushesRefused,
+      resets: b.resets.byCode,
+      faultsApplied: m.faultsApplied,
+      wanBytesDown: m.wanBytesDown,
+      ...(m.breakerTuning ? { breakerTuning: m.breakerTuning } : {}),
+    },
+    findings: m.findings.map((f) => ({ id: f.id, severity: f.severity, title: f.title })),
+    mechanism: '',
+    wallMs: Math.round(m.wallMs),
+  };
+  if (m.breakerOpens !== undefined) report.breakerOpens = m.breakerOpens;
+  if (m.fallbacks !== undefined) report.fallbacks = m.fallbacks;
+  if (m.failoverMs !== undefined) report.failoverMs = round(m.failoverMs, 1);
+  report.mechanism = mechanism(report, m);
+  return report;
+}
+
+/** One sentence naming what drove the numbers, built from what was measured. */
+function mechanism(r: ScenarioReport, m: ScenarioMeasurement): string {
+  const p99 = formatMs(r.latency.p99);
+  switch (r.name) {
+    case 'healthy':
+      return `${r.requests} requests over ${r.connectionsOpened} reused connections (reuse ${(r.reuseRate * 100).toFixed(1)} %), no push: P99 ${p99} is the service itself.`;
+    case 'push-abuse':
+      return `Every response dragged ${r.pushesPerResponse.toFixed(1)} pushed assets (${formatBytes(r.pushedBytes)} in all) through the ${labConstants.wanBandwidth} link ahead of the answers, so P99 rose to ${p99}.`;
+    case 'no-reuse':
+      return `${r.connectionsOpened} connections for ${r.requests} requests: each request paid TCP + a full TLS handshake (order accepted ${r.evidence.orderConnections} TLS connections), so P99 is ${p99}.`;
+    case 'fixed':
+      return `The handler still tried ${r.evidence.pushAttempts} pushes; the push guard refused ${r.evidence.pushesRefused}, and ${r.connectionsOpened} pooled connections carried ${r.requests} requests: P99 back to ${p99}.`;
+    case 'inventory-spike': {
+      const spikes = r.evidence.faultsApplied['latency'] ?? 0;
+      return `${spikes} order→inventory connections drew the ${labConstants.spikeMs} ms spike and the naive client waited for every one in full: P99 ${p99}.`;
+    }
+    case 'inventory-spike-protected': {
+      const t = r.evidence.breakerTuning;
+      return `Same spikes; calls past the ${t ? `${t.deadlineMs} ms` : ''} deadline got the fallback (${r.fallbacks ?? 0} fallbacks, breaker opened ${r.breakerOpens ?? 0}×), so P99 stayed at ${p99}.`;
+    }
+    case 'zone-failover':
+      return m.failoverMs === undefined
+        ? `Zone a was killed mid-run but the client never switched priority level; ${r.failedRequests} requests failed.`
+        : `Zone a died mid-run; health checks and retries moved traffic to zone b in ${formatMs(m.failoverMs)} with ${r.failedRequests} failed requests.`;
+  }
+}
+
+/** The issue's targets, checked against the scenarios that ran; a target whose scenarios did not run is left out. */
+export function evaluateTargets(reports: ScenarioReport[]): TargetCheck[] {
+  const by = new Map(reports.map((r) => [r.name, r]));
+  const checks: TargetCheck[] = [];
+  const push = by.get('push-abuse'), fixed = by.get('fixed'), noReuse = by.get('no-reuse');
+  const spike = by.get('inventory-spike'), prot = by.get('inventory-spike-protected'), fo = by.get('zone-failover');
+  if (push && fixed) {
+    const ratio = push.latency.p99 / Math.max(fixed.latency.p99, 1e-9);
+    checks.push({ target: 'P99(push-abuse) ≥ 3 × P99(fixed)', met: ratio >= 3, measured: `${formatMs(push.latency.p99)} vs ${formatMs(fixed.latency.p99)} (${ratio.toFixed(1)}×)` });
+  }
+  if (fixed) checks.push({ target: 'reuseRate(fixed) ≥ 0.95', met: fixed.reuseRate >= 0.95, measured: fixed.reuseRate.toFixed(3) });
+  if (noReuse) checks.push({ target: 'reuseRate(no-reuse) ≤ 0.05', met: noReuse.reuseRate <= 0.05, measured: noReuse.reuseRate.toFixed(3) });
+  if (spike && prot) {
+    const ratio = prot.latency.p99 / Math.max(spike.latency.p99, 1e-9);
+    checks.push({ target: 'P99(inventory-spike-protected) ≤ 0.25 × P99(inventory-spike)', met: ratio <= 0.25, measured: `${formatMs(prot.latency.p99)} vs ${formatMs(spike.latency.p99)} (${ratio.toFixed(3)}×)` });
+  }
+  if (fo) {
+    checks.push({ target: 'zone-failover: failoverMs ≤ 2000', met: fo.failoverMs !== undefined && fo.failoverMs <= 2000, measured: fo.failoverMs === undefined ? 'no failover seen' : `${fo.failoverMs} ms` });
+    checks.push({ target: 'zone-failover: failedRequests = 0', met: fo.failedRequests === 0, measured: String(fo.failedRequests) });
+  }
+  if (push) {
+    const has = push.findings.some((f) => f.id === 'push-on-api');
+    checks.push({ target: 'probe of push-abuse finds push-on-api', met: has, measured: push.findings.map((f) => f.id).join(', ') || 'no findings' });
+  }
+  if (fixed) {
+    const bad = fixed.findings.filter((f) => f.severity !== 'info');
+    checks.push({ target: 'probe of fixed finds no warn or error', met: bad.length === 0, measured: bad.map((f) => `${f.id} (${f.severity})`).join(', ') || 'none' });
+  }
+  return checks;
+}

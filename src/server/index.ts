@@ -1,0 +1,17 @@
+/**
+ * `h2doctor/server`: instrument a node:http2 server: push guard, connection health metrics,
+ * slow-request capture, graceful close. See docs/server.md and docs/metrics.md.
+ */
+export { instrument } from './instrument.js';
+export type { InstrumentOptions, ServerDoctor } from './instrument.js';
+export { getTraceId, traceIdFromHeaders } from './trace.js';
+export { recommendedSettings, recommendedIdleTimeoutMs } from './recommended-settings.js';
+export { normaliseRoute, OTHER_ROUTE } from './route-label.js';
+export type { RouteFunction, RouteRequest } from './route-label.js';
+export type { PushOption, PushLimit, PushDenyReason } from './push-policy.js';
+export type { SlowRequest, SlowRequestOptions } from './slow-requests.js';
+export type { ServerSnapshot } from './snapshot.js';
+export type { GracefulCloseOptions, GracefulCloseResult } from './graceful-close.js';
+export type { CompatHandler, CompatResponse } from './handlers.js';
+export type { SessionCloseReason } from './stats.js';
+export { PushDeniedError } from '../errors.js';

@@ -1,0 +1,85 @@
+import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
+import type { RequestTrace } from './trace.js';
+import type { SessionCloseReason } from './stats.js';
+
+/**
+ * Per-session and per-stream bookkeeping, hung on the node:http2 objects under private
+ * symbols: one property per object, read back without a Map lookup, and gone with the object.
+ */
+
+export const kSessionRecord = Symbol('h2doctor.session');
+export const kStreamRecord = Symbol('h2doctor.stream');
+
+export interface SessionRecord {
+  /** Server-local session number, in order of arrival. */
+  id: number;
+  /** Request streams open now. */
+  streamsOpen: number;
+  /** Request streams started on this session. */
+  requests: number;
+  /** Body bytes written to pushed streams on this session (for `push.limit.bytesPerConnection`). */
+  pushedBytes: number;
+  /**
+   * What began the end of this session: the first of GOAWAY sent, GOAWAY received, idle
+   * timeout; an 'error' overrides them all. Undefined: none yet (a bare close is `peer_close`).
+   */
+  closeCause: SessionCloseReason | undefined;
+  /**
+   * `destroy()` was called: the streams closed from here on are cut with the session, not
+   * reset one by one, so their codes are not counted as RST_STREAM frames.
+   */
+  destroying: boolean;
+}
+
+/**
+ * One request stream's bookkeeping. It is also the AsyncLocalStorage store of the request
+ * (it has `traceId` and `route`), so a request allocates one object for both.
+ */
+export class StreamRecord implements RequestTrace {
+  /** Clock time the response headers were handed to nghttp2; undefined until then. */
+  respondedAt: number | undefined = undefined;
+  /** This side called close() or destroy() before the stream closed: its RST_STREAM is sent, not received. */
+  localClose = false;
+  /** Pushes allowed for this request. */
+  pushes = 0;
+  /** The end of the request has been recorded (destroy() may be called more than once). */
+  ended = false;
+
+  constructor(
+    readonly session: SessionRecord,
+    /** Bounded route label. */
+    readonly route: string,
+    /** `:method`. */
+    readonly method: string,
+    /** The request headers, as node:http2 gave them. */
+    private readonly headers: IncomingHttpHeaders,
+    /** Trace id carried by the request, or undefined to generate one on first read. */
+    private carriedTraceId: string | undefined,
+    /** Makes a trace id; undefined: none is made and the id reads ''. */
+    private readonly generateTraceId: (() => string) | undefined,
+    /** Clock time the request headers arrived. */
+    readonly startedAt: number,
+    /** Streams open on the session when this one arrived (including itself). */
+    readonly streamsOpenAtStart: number,
+    /** Requests the session carried before this one. */
+    readonly requestsBefore: number,
+  ) {}
+
+  /**
+   * Trace id ('' when none is carried and none is generated). A generated id is made on
+   * first read: most requests are never slow and never ask, so most never pay for one.
+   */
+  get traceId(): string {
+    if (this.carriedTraceId === undefined) this.carriedTraceId = this.generateTraceId?.() ?? '';
+    return this.carriedTraceId;
+  }
+
+  /** `user-agent` request header, for push log lines. */
+  get userAgent(): string | undefined {
+    const ua = this.headers['user-agent'];
+    return typeof ua === 'string' ? ua : undefined;
+  }
+}
+
+export type RecordedSession = ServerHttp2Session & { [kSessionRecord]?: SessionRecord };
+export type RecordedStream = ServerHttp2Stream & { [kStreamRecord]?: StreamRecord };

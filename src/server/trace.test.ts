@@ -1,0 +1,26 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getTraceId, traceIdFromHeaders, traceStorage } from './trace.js';
+
+const names = ['traceparent', 'x-request-id'];
+
+test('traceparent gives its trace-id field', () => {
+  const headers = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
+  assert.equal(traceIdFromHeaders(headers, names), '4bf92f3577b34da6a3ce929d0e0e4736');
+});
+
+test('an invalid traceparent falls through to x-request-id', () => {
+  const headers = { traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01', 'x-request-id': 'req-42' };
+  assert.equal(traceIdFromHeaders(headers, names), 'req-42');
+  assert.equal(traceIdFromHeaders({ 'x-request-id': 'has space' }, names), undefined);
+  assert.equal(traceIdFromHeaders({}, names), undefined);
+});
+
+test('getTraceId reads the store across an await and a timer', async () => {
+  assert.equal(getTraceId(), undefined);
+  await traceStorage.run({ traceId: 'abc', route: '/' }, async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    assert.equal(getTraceId(), 'abc');
+  });
+  assert.equal(getTraceId(), undefined);
+});

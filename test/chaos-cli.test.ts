@@ -1,0 +1,155 @@
+// `h2doctor chaos` as a command: flag grammar errors, scenario file errors, and real runs
+// with --log, --scenario, several routes and --api alone.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import http2 from 'node:http2';
+import { PassThrough } from 'node:stream';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { command } from '../src/cli/commands/chaos.js';
+import { describeFailure } from '../src/cli/exit.js';
+import type { CliIO } from '../src/cli/io.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'chaos-cli-'));
+let h2: http2.Http2Server;
+let upstream = '';
+
+before(async () => {
+  h2 = http2.createServer((_req, res) => res.end('ok'));
+  await new Promise<void>((r) => h2.listen(0, '127.0.0.1', r));
+  upstream = `127.0.0.1:${(h2.address() as net.AddressInfo).port}`;
+});
+after(() => h2.close());
+
+/** Runs the command the way main() does: errors become an exit code and one line. */
+async function chaos(argv: string[], signal = new AbortController().signal, onOut?: (text: string) => void) {
+  const stdout = new PassThrough(), stderr = new PassThrough();
+  let out = '', err = '';
+  stdout.on('data', (d) => {
+    out += d;
+    onOut?.(out);
+  });
+  stderr.on('data', (d) => (err += d));
+  const io: CliIO = { stdout, stderr, isTTY: false, env: {} };
+  let code: number;
+  try {
+    code = await command.run(argv, io, signal);
+  } catch (e) {
+    const f = describeFailure(e, false);
+    err += `${f.line}\n`;
+    code = f.code;
+  }
+  return { code, out, err };
+}
+
+function get(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = http2.connect(url);
+    s.on('error', reject);
+    const req = s.request({ ':path': '/' });
+    let status = 0;
+    req.on('response', (h) => (status = Number(h[':status'])));
+    req.resume();
+    // Resolve only once the session is closed, so stopping the proxy cannot reset it.
+    req.on('end', () => s.close(() => resolve(status)));
+    req.end();
+  });
+}
+
+test('bad flags: one usage line, exit 2, no stack', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['--upstream', 'a:1', '--latency', '10x'], /--latency: '10x' is not a duration/],
+    [['--upstream', 'a:1', '--latency', '100ms:sideways'], /direction must be :up or :down/],
+    [['--upstream', 'a:1', '--stall', 'p=2'], /not a probability/],
+    [['--upstream', 'a:1', '--rst-stream', 'code=NOPE'], /not an HTTP\/2 error code/],
+    [['--upstream', 'a:1', '--bandwidth', '1mbit@1.5'], /not a probability/],
+    [['--upstream', 'nohost'], /--upstream: 'nohost' is not HOST:PORT/],
+    [['--listen', 'a:1', '--listen', 'b:2', '--upstream', 'c:3'], /one --upstream per --listen/],
+    [[], /give --listen and --upstream, --scenario FILE, or --api ADDR/],
+    [['--upstream', 'a:1', '--tls-cert', 'x.pem'], /--tls-cert and --tls-key go together/],
+    [['--upstream', 'a:1', '--seed', 'abc'], /--seed: 'abc' is not an integer/],
+    [['--upstream', 'a:1', '--frobnicate'], /Unknown option '--frobnicate'/],
+    [['--scenario', join(dir, 'missing.json')], /--scenario: cannot read .* \(ENOENT\)/],
+  ];
+  for (const [argv, re] of cases) {
+    const r = await chaos(argv);
+    assert.equal(r.code, 2, argv.join(' '));
+    assert.match(r.err, re);
+    assert.equal(r.err.split('\n')[0]!.startsWith('h2doctor: '), true);
+    assert.doesNotMatch(r.err, /\bat .*:\d+:\d+/);
+  }
+});
+
+test('bad scenario file: one line naming the file and field, exit 1', async () => {
+  const file = join(dir, 'bad.json');
+  writeFileSync(file, JSON.stringify({ routes: [{ upstream: upstream }], phases: [{ at: 'soon', faults: ['latency 1ms'] }] }));
+  const r = await chaos(['--scenario', file]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^h2doctor: .*bad\.json: phases\[0\]\.at: 'soon' is not a duration .*\[ERR_SCENARIO\]\n$/);
+});
+
+test('a run: routes printed, --log gets JSON lines, the metrics line counts faults', async () => {
+  const log = join(dir, 'faults.jsonl');
+  const ac = new AbortController();
+  let url = '';
+  const ready = new Promise<void>((resolve) => {
+    void chaos(['--upstream', upstream, '--upstream', upstream, '--listen', '127.0.0.1:0', '--listen', '127.0.0.1:0', '--latency', '5ms:down', '--blackhole', '@0', '--seed', '9', '--log', log], ac.signal, (out) => {
+      const m = /chaos: (127\.0\.0\.1:\d+) → .*latency ms=5/.exec(out);
+      if (m && !url) {
+        url = `http://${m[1]}`;
+        resolve();
+      }
+    }).then((r) => results.push(r));
+  });
+  const results: Array<{ code: number; out: string }> = [];
+  await ready;
+  assert.equal(await get(url), 200);
+  ac.abort();
+  while (results.length === 0) await new Promise((r) => setTimeout(r, 10));
+  const { code, out } = results[0]!;
+  assert.equal(code, 0);
+  assert.equal(out.match(/^chaos: 127\.0\.0\.1:\d+ → /gm)!.length, 2);
+  assert.match(out, /blackhole :\S* ?@0|blackhole @0/);
+  const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(lines.length > 0 && lines.every((l) => l.fault === 'latency' && l.dir === 'down' && typeof l.t === 'number' && l.conn === 1));
+  assert.match(out, new RegExp(`chaos: connections=1 faults: latency=${lines.length}\\n$`));
+});
+
+test('--scenario runs phases; --api alone starts with no proxies', async () => {
+  const file = join(dir, 'ok.json');
+  writeFileSync(file, JSON.stringify({ seed: 3, routes: [{ name: 'api', upstream }], phases: [{ name: 'spike', at: '0s', for: '100ms', faults: ['latency 10ms'] }] }));
+  const r = await chaos(['--scenario', file, '--duration', '300ms']);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /chaos: 127\.0\.0\.1:\d+ → .* \(api\)/);
+  assert.match(r.out, /phase spike started at 0\.0s/);
+  assert.match(r.out, /phase spike ended at 0\.1s/);
+
+  let apiUrl = '';
+  const ac = new AbortController();
+  const done = chaos(['--api', '127.0.0.1:0'], ac.signal, (out) => {
+    apiUrl ||= /toxiproxy API on (http:\/\/\S+)/.exec(out)?.[1] ?? '';
+  });
+  while (!apiUrl) await new Promise((res) => setTimeout(res, 10));
+  assert.deepEqual(await (await fetch(`${apiUrl}/proxies`)).json(), {});
+  ac.abort();
+  assert.equal((await done).code, 0);
+});
+
+test('through main(): `h2doctor chaos --help` and a bad flag map to exit codes in one place', async () => {
+  const { main } = await import('../src/cli/main.js');
+  const capture = () => {
+    const stdout = new PassThrough(), stderr = new PassThrough();
+    let out = '', err = '';
+    stdout.on('data', (d) => (out += d));
+    stderr.on('data', (d) => (err += d));
+    return { io: { stdout, stderr, isTTY: false, env: {} } as CliIO, out: () => out, err: () => err };
+  };
+  const help = capture();
+  assert.equal(await main(['chaos', '--help'], help.io), 0);
+  assert.match(help.out(), /Usage: h2doctor chaos --listen HOST:PORT --upstream HOST:PORT/);
+  const bad = capture();
+  assert.equal(await main(['chaos', '--upstream', '127.0.0.1:1', '--goaway-after', 'soon'], bad.io), 2);
+  assert.match(bad.err(), /^h2doctor: --goaway-after: 'soon' is not a duration/);
+});

@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+
+// Pins the public surface: adding or removing an export is a deliberate change to this list.
+// Each subpath in package.json "exports" must have an entry here, and vice versa.
+const expected: Record<string, string[]> = {
+  '.': [
+    'AbortError', 'BreakerOpenError', 'CheckFailedError', 'ClientClosedError', 'CodecError', 'CompressionError',
+    'ConfigError', 'ConnectError', 'ConnectionClosedError', 'DeadlineExceededError', 'DnsError', 'FlowControlError',
+    'FrameSizeError', 'H2DoctorError', 'H2ErrorCode', 'HeaderListTooLargeError', 'NoHealthyEndpointError',
+    'NotHttp2Error', 'ProtocolError', 'PushDeniedError', 'RetryBudgetExhaustedError', 'ScenarioError',
+    'StreamResetError', 'TimeoutError', 'TlsError', 'UsageError', 'fromSystemError', 'h2ErrorName', 'version',
+  ],
+  codec: [
+    'CONNECTION_PREFACE', 'CONNECTION_PREFACE_BYTES', 'DEFAULT_HEADER_TABLE_SIZE', 'DEFAULT_INITIAL_WINDOW_SIZE',
+    'DEFAULT_MAX_CONTINUATIONS', 'DEFAULT_MAX_FRAME_SIZE', 'DEFAULT_MAX_HEADER_BLOCK_SIZE', 'Flag', 'FrameDecoder',
+    'FrameType', 'HpackDecoder', 'HpackEncoder', 'MAX_ALLOWED_FRAME_SIZE', 'SettingId', 'encodeData', 'encodeFrame',
+    'encodeGoaway', 'encodeHeaders', 'encodePing', 'encodePriority', 'encodePushPromise', 'encodeRstStream',
+    'encodeSettings', 'encodeWindowUpdate', 'frameTypeName', 'huffmanDecode', 'huffmanEncode', 'writeFrameHeader',
+  ],
+};
+
+const sources: Record<string, string> = {
+  '.': '../src/index.js',
+  codec: '../src/codec/index.js',
+};
+
+test('package.json exports exactly the pinned subpaths', () => {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, unknown> };
+  const subpaths = Object.keys(pkg.exports).filter((k) => k !== './package.json').map((k) => (k === '.' ? '.' : k.slice(2)));
+  assert.deepEqual(subpaths.sort(), Object.keys(expected).sort());
+});
+
+for (const [subpath, names] of Object.entries(expected)) {
+  test(`exported names of h2doctor${subpath === '.' ? '' : `/${subpath}`}`, async () => {
+    const mod = (await import(sources[subpath]!)) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(mod).sort(), [...names].sort());
+  });
+}
