@@ -3,7 +3,8 @@
 //   h2load -n 20 -c 1 -m 10   (the same 20 requests, no diagnosis)
 //   nghttp -nv                (one request with the frame log)
 // Usage: node --import tsx bench/probe-local.ts [runs]
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { runProbe } from '../src/probe/probe.js';
 import { startH2Server, startNghttpd, rootCaFile, pki } from '../test/probe-servers.js';
@@ -11,9 +12,11 @@ import { startH2Server, startNghttpd, rootCaFile, pki } from '../test/probe-serv
 const runs = Number(process.argv[2] ?? 7);
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
 
-function timeCommand(file: string, args: string[]): number {
+// Asynchronous on purpose: the node:http2 servers live in this process and must keep answering.
+const run = promisify(execFile);
+async function timeCommand(file: string, args: string[]): Promise<number> {
   const t = performance.now();
-  execFileSync(file, args, { stdio: 'ignore' });
+  await run(file, args);
   return performance.now() - t;
 }
 
@@ -31,8 +34,8 @@ for (const { name, server } of targets) {
     const t = performance.now();
     await runProbe({ url: server.url, ca: [pki.rootCert] });
     probe.push(performance.now() - t);
-    h2load.push(timeCommand('/usr/bin/h2load', ['-n', '20', '-c', '1', '-m', '10', server.url]));
-    nghttp.push(timeCommand('/usr/bin/nghttp', ['-nv', server.url]));
+    h2load.push(await timeCommand('/usr/bin/h2load', ['-n', '20', '-c', '1', '-m', '10', server.url]));
+    nghttp.push(await timeCommand('/usr/bin/nghttp', ['-nv', server.url]));
   }
   const [p, h, n] = [median(probe), median(h2load), median(nghttp)];
   console.log([name, p.toFixed(1), h.toFixed(1), n.toFixed(1), (p / h).toFixed(2)].join('\t'));

@@ -3,13 +3,14 @@
  *
  *   node --import tsx bench/server-overhead.ts [--requests N] [--rounds N] [--tls]
  *
- * Two server processes run the same handler (stream API, a 60-byte JSON answer): one bare,
- * one instrumented with every default on (push guard 'deny', Prometheus metrics, trace
- * context, slow-request capture at a running p99 with the event-loop and GC monitor). Each
- * server has its own process, apart from h2load's, so neither shares a CPU with the load
- * generator's bookkeeping beyond what the OS schedules. h2load (`-c 10 -m 10 -n N`, one
- * thread) runs against them in turn, alternating which goes first each round, after one
- * unrecorded warm-up run each (JIT). Reported per round: req/s of each and their ratio
+ * Three server processes run the same handler (stream API, a 60-byte JSON answer): one
+ * bare; one instrumented with every default on (push guard 'deny', Prometheus metrics, trace
+ * ids, slow-request capture at a running p99 with the event-loop and GC monitor); and
+ * 'traced', the same instrumented server whose handler also calls getTraceId() on every
+ * request, which turns on the AsyncLocalStorage context (src/server/trace.ts says why that
+ * is on demand). Each server has its own process, apart from h2load's. h2load
+ * (`-c 10 -m 10 -n N`, one thread) runs against them in turn, rotating which goes first each
+ * round, after one unrecorded warm-up run each (JIT). Reported per round: req/s of each and their ratio
  * (instrumented ÷ bare), and each server's CPU time per request (read from the server
  * process before and after the run) and their ratio (bare ÷ instrumented: the throughput
  * ratio of a CPU-bound server). Then the median ratios. Target: ≥ 0.95.
@@ -27,19 +28,24 @@ import { parseFlags } from '../src/cli/flags.js';
 import { parseCount } from '../src/cli/units.js';
 import { UsageError } from '../src/errors.js';
 import { createTestPki } from '../src/lab/certs.js';
-import { instrument } from '../src/server/index.js';
+import { getTraceId, instrument } from '../src/server/index.js';
 
 const body = JSON.stringify({ id: 42, status: 'shipped', items: 3, total: '19.90' });
+/** Where the 'traced' handler puts the id it reads, so the read is not optimised away. */
+export let lastTraceId: string | undefined;
 
-/** Child mode: `--serve bare|instrumented [--tls]`; prints the port, serves until killed. */
-async function serve(mode: string, tls: boolean): Promise<void> {
+/** Child mode: `--serve bare|instrumented|traced [--tls]`; prints the port, serves until killed. */
+async function serve(mode: Mode, tls: boolean): Promise<void> {
   const pki = tls ? createTestPki() : undefined;
   const server = pki ? http2.createSecureServer({ key: pki.key, cert: pki.chain }) : http2.createServer();
+  const traced = mode === 'traced';
   server.on('stream', function answer(stream) {
+    // 'traced' reads the trace id as a logger would, which turns on the async context.
+    if (traced) lastTraceId = getTraceId();
     stream.respond({ ':status': 200, 'content-type': 'application/json' });
     stream.end(body);
   });
-  if (mode === 'instrumented') instrument(server, { push: 'deny', log: () => undefined });
+  if (mode !== 'bare') instrument(server, { push: 'deny', log: () => undefined });
   server.listen(0, '127.0.0.1', () => {
     const address = server.address();
     process.stdout.write(`${typeof address === 'object' && address !== null ? address.port : 0}\n`);
@@ -59,7 +65,7 @@ interface ServerChild {
   cpu(): Promise<number>;
 }
 
-function startServer(mode: 'bare' | 'instrumented', tls: boolean): Promise<ServerChild> {
+function startServer(mode: Mode, tls: boolean): Promise<ServerChild> {
   const self = fileURLToPath(import.meta.url);
   const child = spawn(process.execPath, ['--import', 'tsx', self, '--serve', mode, ...(tls ? ['--tls'] : [])], {
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -109,58 +115,49 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+type Mode = 'bare' | 'instrumented' | 'traced';
+const modes: readonly Mode[] = ['bare', 'instrumented', 'traced'];
+
 async function main(): Promise<void> {
   const { values } = parseFlags(process.argv.slice(2), {
     requests: { type: 'string', default: '50000' },
-    rounds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '6' },
     tls: { type: 'boolean', default: false },
     serve: { type: 'string' },
   }, 0);
   if (values.serve !== undefined) {
-    if (values.serve !== 'bare' && values.serve !== 'instrumented') throw new UsageError(`--serve: '${values.serve}' is not bare or instrumented`);
-    return serve(values.serve, values.tls);
+    if (!(modes as readonly string[]).includes(values.serve)) throw new UsageError(`--serve: '${values.serve}' is not one of ${modes.join(', ')}`);
+    return serve(values.serve as Mode, values.tls);
   }
   const requests = parseCount(values.requests, '--requests');
   const rounds = parseCount(values.rounds, '--rounds');
   if (spawnSync('h2load', ['--version']).status !== 0) throw new UsageError('h2load is not installed (Debian: nghttp2-client)');
 
-  const bare = await startServer('bare', values.tls);
-  const instrumented = await startServer('instrumented', values.tls);
+  const servers: ServerChild[] = [];
   try {
-    // Warm-up: let both servers' JITs settle before anything is recorded.
-    h2load(bare.url, Math.min(requests, 20_000));
-    h2load(instrumented.url, Math.min(requests, 20_000));
-    const rateRatios: number[] = [];
-    const cpuRatios: number[] = [];
-    const rows: string[] = [];
-    process.stdout.write(`h2load -c 10 -m 10 -n ${requests}, ${values.tls ? 'TLS' : 'h2c'}, ${rounds} rounds\n`);
-    process.stdout.write('round  first         bare req/s  instr. req/s  req/s ratio  bare CPU µs/req  instr. CPU µs/req  CPU ratio\n');
-    for (let round = 1; round <= rounds; round++) {
-      // Alternate who goes first, so a drift in machine load does not favour one side.
-      const bareFirst = round % 2 === 1;
-      let b: { rate: number; cpuPerRequest: number };
-      let i: { rate: number; cpuPerRequest: number };
-      if (bareFirst) {
-        b = await measure(bare, requests);
-        i = await measure(instrumented, requests);
-      } else {
-        i = await measure(instrumented, requests);
-        b = await measure(bare, requests);
+    for (const mode of modes) servers.push(await startServer(mode, values.tls));
+    // Warm-up: let every server's JIT settle before anything is recorded.
+    for (const server of servers) h2load(server.url, Math.min(requests, 20_000));
+    const results = modes.map(() => [] as Array<{ rate: number; cpuPerRequest: number }>);
+    process.stdout.write(`h2load -c 10 -m 10 -n ${requests}, ${values.tls ? 'TLS' : 'h2c'}, ${rounds} rounds, order rotated each round\n`);
+    process.stdout.write('round  bare req/s  instr. req/s  traced req/s  bare CPU µs/req  instr. CPU µs/req  traced CPU µs/req\n');
+    for (let round = 0; round < rounds; round++) {
+      // Rotate who goes first, so a drift in machine load does not favour one side.
+      for (let k = 0; k < modes.length; k++) {
+        const m = (k + round) % modes.length;
+        results[m].push(await measure(servers[m], requests));
       }
-      rateRatios.push(i.rate / b.rate);
-      // Bare CPU ÷ instrumented CPU: the throughput ratio a CPU-bound server would see.
-      cpuRatios.push(b.cpuPerRequest / i.cpuPerRequest);
-      const row = `${String(round).padStart(5)}  ${(bareFirst ? 'bare' : 'instrumented').padEnd(12)}  ${b.rate.toFixed(0).padStart(10)}  ${i.rate.toFixed(0).padStart(12)}  ${(i.rate / b.rate).toFixed(3).padStart(11)}  ${b.cpuPerRequest.toFixed(1).padStart(15)}  ${i.cpuPerRequest.toFixed(1).padStart(17)}  ${(b.cpuPerRequest / i.cpuPerRequest).toFixed(3).padStart(9)}`;
-      rows.push(row);
-      process.stdout.write(`${row}\n`);
+      const [b, i, t] = results.map((r) => r[round]);
+      process.stdout.write(`${String(round + 1).padStart(5)}  ${b.rate.toFixed(0).padStart(10)}  ${i.rate.toFixed(0).padStart(12)}  ${t.rate.toFixed(0).padStart(12)}  ${b.cpuPerRequest.toFixed(1).padStart(15)}  ${i.cpuPerRequest.toFixed(1).padStart(17)}  ${t.cpuPerRequest.toFixed(1).padStart(17)}\n`);
     }
-    const r = median(rateRatios);
-    const c = median(cpuRatios);
-    process.stdout.write(`median req/s ratio (instrumented ÷ bare) ${r.toFixed(3)}: target ≥ 0.95 ${r >= 0.95 ? 'met' : 'NOT met'}\n`);
-    process.stdout.write(`median CPU ratio (bare ÷ instrumented CPU per request) ${c.toFixed(3)}: target ≥ 0.95 ${c >= 0.95 ? 'met' : 'NOT met'}\n`);
+    // Ratios are paired within a round (same machine conditions), then the median is taken.
+    const rateRatio = (m: number) => median(results[m].map((r, round) => r.rate / results[0][round].rate));
+    const cpuRatio = (m: number) => median(results[m].map((r, round) => results[0][round].cpuPerRequest / r.cpuPerRequest));
+    const verdict = (x: number) => (x >= 0.95 ? 'met' : 'NOT met');
+    process.stdout.write(`instrumented ÷ bare: req/s ratio ${rateRatio(1).toFixed(3)} (target ≥ 0.95 ${verdict(rateRatio(1))}), CPU ratio ${cpuRatio(1).toFixed(3)} (${verdict(cpuRatio(1))})\n`);
+    process.stdout.write(`traced ÷ bare (handler calls getTraceId(): AsyncLocalStorage on): req/s ratio ${rateRatio(2).toFixed(3)}, CPU ratio ${cpuRatio(2).toFixed(3)}\n`);
   } finally {
-    bare.child.kill();
-    instrumented.child.kill();
+    for (const server of servers) server.child.kill();
   }
 }
 

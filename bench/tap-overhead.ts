@@ -40,7 +40,12 @@ function startServer(body: number): Promise<{ child: ChildProcess; port: number 
   });
 }
 
-/** Forwards bytes both ways and does nothing else: the cost floor of any Duplex socket. */
+/**
+ * Forwards bytes both ways and does nothing else: the cost floor of any Duplex socket. It has
+ * no `_writev`, like most hand-written Duplexes; node:http2's JS stream socket corks and writes
+ * each buffer, so every buffer becomes its own small TCP write (see RESULTS-tap.md for what
+ * that does with large bodies; the tap's `_writev` forwards a corked batch as one).
+ */
 class ForwardingDuplex extends Duplex {
   constructor(private readonly inner: net.Socket) {
     super({ allowHalfOpen: true });

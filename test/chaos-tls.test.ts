@@ -60,3 +60,22 @@ test('TLS terminated: frames decoded, RST_STREAM injected, upstream re-encrypted
     await px.close();
   }
 });
+
+test('TLS upstream down: the TLS client gets a TCP reset, not a clean close', async () => {
+  const free = net.createServer();
+  await new Promise<void>((r) => free.listen(0, '127.0.0.1', r));
+  const port = (free.address() as net.AddressInfo).port;
+  await new Promise((r) => free.close(r));
+  const px = await startChaos({ upstream: `127.0.0.1:${port}`, tls: { cert: pki.chain, key: pki.key } });
+  try {
+    const { connect } = await import('node:tls');
+    const code = await new Promise<string>((resolve) => {
+      const c = connect({ port: Number(px.url.split(':').pop()), host: '127.0.0.1', ca: pki.rootCert, ALPNProtocols: ['h2'] });
+      c.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+      c.on('close', () => resolve('closed'));
+    });
+    assert.equal(code, 'ECONNRESET');
+  } finally {
+    await px.close();
+  }
+});

@@ -19,11 +19,19 @@ const expected: Record<string, string[]> = {
     'encodeGoaway', 'encodeHeaders', 'encodePing', 'encodePriority', 'encodePushPromise', 'encodeRstStream',
     'encodeSettings', 'encodeWindowUpdate', 'frameTypeName', 'huffmanDecode', 'huffmanEncode', 'writeFrameHeader',
   ],
+  chaos: [
+    'ChaosProxy', 'ChaosRoute', 'FaultLog', 'FrameFaultEngine', 'STALL_SEGMENT_BYTES', 'activeFaults', 'appliesTo',
+    'describeFault', 'faultKinds', 'faultToToxic', 'formatFaultCounts', 'formatFaultEvent', 'frameFaultKinds',
+    'isFrameFault', 'latencyDelayMs', 'nameFaults', 'nextPhaseTime', 'parseFault', 'parseFaultText', 'parseHostPort',
+    'parseScenario', 'phaseTransitions', 'planDirection', 'runScenario', 'scheduleChunk', 'selectsConnection',
+    'sliceSizes', 'stallDelayMs', 'startChaos', 'startToxiproxyApi', 'tcpFaultKinds', 'toxicToFault', 'transmitMs',
+  ],
 };
 
 const sources: Record<string, string> = {
   '.': '../src/index.js',
   codec: '../src/codec/index.js',
+  chaos: '../src/chaos/index.js',
 };
 
 test('package.json exports exactly the pinned subpaths', () => {

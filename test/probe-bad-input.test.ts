@@ -74,3 +74,25 @@ test('a server that accepts TCP and never answers: bounded by --timeout, both sc
     assert.ok(r.ms < 2500, `${scheme} took ${r.ms} ms`);
   }
 });
+
+test('through main(): probe --help prints usage; a bad flag exits 2; a refused port exits 1', async () => {
+  const { main } = await import('../src/cli/main.js');
+  const { captureIO } = await import('./probe-servers.js');
+  const help = captureIO();
+  assert.equal(await main(['probe', '--help'], help.io), 0);
+  assert.match(help.out(), /^Usage: h2doctor probe <url> \[options\]/);
+  const bad = captureIO();
+  assert.equal(await main(['probe', 'http://127.0.0.1:1/', '--bogus'], bad.io), 2);
+  assert.match(bad.err(), /^h2doctor: Unknown option '--bogus'/);
+  const refused = captureIO();
+  assert.equal(await main(['probe', `http://127.0.0.1:${await freePort()}/`], refused.io), 1);
+  oneLine(refused.err());
+});
+
+test('runProbe honours its AbortSignal: a silent server with a 10 s timeout is abandoned at once', async () => {
+  const { runProbe } = await import('../src/probe/probe.js');
+  const { AbortError } = await import('../src/errors.js');
+  const t = performance.now();
+  await assert.rejects(runProbe({ url: `https://127.0.0.1:${silent.port}/`, timeoutMs: 10_000 }, AbortSignal.timeout(150)), AbortError);
+  assert.ok(performance.now() - t < 3000);
+});

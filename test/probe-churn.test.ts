@@ -8,22 +8,23 @@ import { join } from 'node:path';
 import { constants } from 'node:http2';
 import { runProbeCli, startH2Server, type Running } from './probe-servers.js';
 
-let goaway: Running, fin: Running, few: Running, resets: Running, smallWindow: Running, idle: Running;
+let goaway: Running, fin: Running, few: Running, resets: Running, smallWindow: Running, idle: Running, single: Running;
 const dir = mkdtempSync(join(tmpdir(), 'h2doctor-probe-'));
 const body = join(dir, 'body.bin');
 writeFileSync(body, Buffer.alloc(100_000, 0x62));
 before(async () => {
-  [goaway, fin, few, resets, smallWindow, idle] = await Promise.all([
+  [goaway, fin, few, resets, smallWindow, idle, single] = await Promise.all([
     startH2Server({ tls: false, goawayAfter: 5 }),
     startH2Server({ tls: false, finAfter: 5 }),
     startH2Server({ tls: false, maxConcurrentStreams: 5 }),
     startH2Server({ tls: false, resetEvery: { n: 4, code: constants.NGHTTP2_INTERNAL_ERROR } }),
     startH2Server({ tls: false, initialWindowSize: 16_384 }),
     startH2Server({ tls: false, idleCloseMs: 300 }),
+    startH2Server({ tls: false, oneConnection: true }),
   ]);
 });
 after(async () => {
-  await Promise.all([goaway, fin, few, resets, smallWindow, idle].map((s) => s.close()));
+  await Promise.all([goaway, fin, few, resets, smallWindow, idle, single].map((s) => s.close()));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -98,4 +99,14 @@ test('--idle-wait: the server closing idle sessions after 300 ms is measured', a
   assert.ok(j.idle.closedAfterMs >= 200 && j.idle.closedAfterMs < 2500, `closed after ${j.idle.closedAfterMs}`);
   assert.equal(j.idle.end.by, 'goaway');
   assert.match(j.findings[0].fix, /about \d\.\d s here/);
+});
+
+test('a check after the requests that cannot connect is recorded; the report still stands', async () => {
+  const { code, j } = await json([single.url, '-n', '4']);
+  assert.equal(code, 0);
+  assert.equal(j.requests.succeeded, 4);
+  assert.equal(j.push.afterDisabled, null);
+  assert.equal(j.stepErrors.length, 1);
+  assert.equal(j.stepErrors[0].step, 'push-disabled');
+  assert.match(j.stepErrors[0].error, /connection refused/);
 });

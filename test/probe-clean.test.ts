@@ -64,6 +64,20 @@ test('clean nghttpd over TLS (--ca): verified chain, resumed, no finding at all'
   assert.equal(j.alpn, 'h2');
 });
 
+test('1 MB responses on the probe\'s large windows: no flow-control false alarm', async () => {
+  const big = await startH2Server({ tls: false, bodyBytes: 1_000_000 });
+  try {
+    const r = await runProbeCli([big.url, '--json', '-n', '10', '-m', '5']);
+    assert.equal(r.code, 0, r.err);
+    const j = JSON.parse(r.out);
+    assert.deepEqual(j.flowControlStalls, []);
+    assert.equal(j.requests.list[0].bytes, 1_000_000);
+    assert.deepEqual(j.findings.filter((f: { severity: string }) => f.severity !== 'info'), []);
+  } finally {
+    await big.close();
+  }
+});
+
 test('--frames prints both directions nghttp -v style', async () => {
   const r = await runProbeCli([h2cServer.url, '-n', '2', '--frames']);
   assert.equal(r.code, 0, r.err);

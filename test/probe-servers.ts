@@ -45,6 +45,10 @@ export interface H2ServerOptions {
   /** Idle timeout after which the session is closed (GOAWAY). */
   idleCloseMs?: number;
   contentType?: string;
+  /** Stop listening once the first connection is in: later connections are refused. */
+  oneConnection?: boolean;
+  /** Response body size in bytes instead of the small JSON. */
+  bodyBytes?: number;
   /** Certificates to serve (default: the shared 30-day test PKI). */
   pki?: TestPki;
 }
@@ -87,6 +91,7 @@ export async function startH2Server(options: H2ServerOptions = {}): Promise<Runn
   let streams = 0;
   server.on('session', (session) => {
     session.on('error', () => {});
+    if (options.oneConnection) server.close();
     if (options.idleCloseMs) session.setTimeout(options.idleCloseMs, () => session.close());
   });
   server.on('stream', (stream: ServerHttp2Stream) => {
@@ -113,7 +118,7 @@ export async function startH2Server(options: H2ServerOptions = {}): Promise<Runn
     }
     const reply = () => {
       stream.respond({ ':status': 200, 'content-type': options.contentType ?? 'application/json' });
-      stream.end('{"ok":true}');
+      stream.end(options.bodyBytes ? Buffer.alloc(options.bodyBytes, 0x7b) : '{"ok":true}');
     };
     // Read any request body first, so uploads exercise the server's flow-control windows.
     stream.resume();

@@ -92,8 +92,21 @@ const traceparent = (id: string) => `00-${id}-00f067aa0ba902b7-01`;
 const idA = '4bf92f3577b34da6a3ce929d0e0e4736';
 const idB = 'a3ce929d0e0e47364bf92f3577b34da6';
 
+// First in this file on purpose: it checks the process-wide switch that turns the async context on.
+test('the async trace context starts on the first getTraceId() call', async () => {
+  const s = await start('stream', { slowRequests: false });
+  const client = http2.connect(s.url, { ca: pki.rootCert });
+  await get(client, '/fast/first', { 'x-request-id': 'first' });
+  await get(client, '/fast/second', { 'x-request-id': 'second' });
+  client.close();
+  // The first request asked synchronously (answered) and after an await (too early: the
+  // context was not on yet when the request began). The second has it throughout.
+  assert.deepEqual(s.traces.get('/fast/first'), ['first', undefined]);
+  assert.deepEqual(s.traces.get('/fast/second'), ['second', 'second']);
+});
+
 test('stream API, fixed threshold: slow requests are captured with trace id, timeline and session', async () => {
-  const s = await start('stream', { slowRequests: { threshold: 100, keep: 10 } });
+  const s = await start('stream', { slowRequests: { threshold: 100, keep: 10 }, trace: { asyncContext: true } });
   const captured: SlowRequest[] = [];
   const unsubscribe = s.doctor.onSlowRequest((r) => captured.push(r));
   const client = http2.connect(s.url, { ca: pki.rootCert });

@@ -1,7 +1,8 @@
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import type { Clock } from '../clock.js';
 import { DirectionPipe, type PipeHost } from './direction-pipe.js';
 import type { Fault } from './fault-spec.js';
+import type { SharedLink } from './fault-decisions.js';
 import type { FaultEvent, FaultLog } from './fault-log.js';
 import { FrameLayer } from './frame-layer.js';
 
@@ -23,18 +24,24 @@ export interface RouteContext {
   frameAware(): boolean;
   /** A client opened a stream (frame-aware connections only). */
   onStream(): void;
+  /** Links shared by all the route's connections, per direction (bandwidth `link=shared`). */
+  readonly sharedLinks?: { up: Map<string, SharedLink>; down: Map<string, SharedLink> };
 }
 
 /** Resets a socket (TCP RST) where the platform allows it, else destroys it. */
 export function resetSocket(s: Socket): void {
   if (s.destroyed) return;
+  // A TLS socket cannot be reset itself; the TCP socket under it can (Node keeps it as _parent).
+  const raw = (s as { _parent?: unknown })._parent;
+  const target = raw instanceof net.Socket && !raw.destroyed ? raw : s;
   try {
-    if (typeof s.resetAndDestroy === 'function' && (s as { _handle?: unknown })._handle) {
-      s.resetAndDestroy();
+    if ((target as { _handle?: unknown })._handle) {
+      target.resetAndDestroy();
+      if (target !== s) s.destroy();
       return;
     }
   } catch {
-    // fall through: a TLS socket or a half-torn handle cannot be reset, only destroyed
+    // fall through: a half-torn handle cannot be reset, only destroyed
   }
   s.destroy();
 }
@@ -94,6 +101,10 @@ export class ChaosConnection implements PipeHost {
 
   faults(): { version: number; faults: readonly Fault[] } {
     return this.route.faults();
+  }
+
+  sharedLinks(dir: 'up' | 'down'): Map<string, SharedLink> | undefined {
+    return this.route.sharedLinks?.[dir];
   }
 
   record(e: Omit<FaultEvent, 't' | 'route' | 'conn'>): void {

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../clock.js';
 import { createRandom, deriveSeed } from '../random.js';
-import { scheduleChunk, planDirection, type ScheduleDraws, type ScheduleState, type TimedPiece } from './fault-decisions.js';
+import { scheduleChunk, planDirection, type ScheduleDraws, type ScheduleState, type SharedLink, type TimedPiece } from './fault-decisions.js';
 import type { Fault } from './fault-spec.js';
 import type { FaultEvent } from './fault-log.js';
 
@@ -24,6 +24,8 @@ export interface PipeHost {
   reset(why: Fault): void;
   /** Ends both sides cleanly once queued data is written. */
   closeGracefully(why: Fault): void;
+  /** The route's shared links for a direction (bandwidth `link=shared`). */
+  sharedLinks?(dir: 'up' | 'down'): Map<string, SharedLink> | undefined;
 }
 
 /** Optional frame layer: returns the bytes to forward for a chunk (see frame-layer.ts). */
@@ -42,7 +44,7 @@ export class DirectionPipe {
   private planVersion = -1;
   /** Seeded per connection and direction, so decisions repeat for a seed: per chunk, and per segment for loss. */
   readonly draws: ScheduleDraws;
-  private readonly schedule: ScheduleState = { lastAt: 0, linkFreeAt: 0 };
+  private readonly schedule: ScheduleState;
   /** Pieces waiting for their release time, in order. */
   private readonly queue: TimedPiece[] = [];
   private queuedBytes = 0;
@@ -69,6 +71,7 @@ export class DirectionPipe {
       chunk: createRandom(deriveSeed(host.seed, host.connId, dir)),
       loss: createRandom(deriveSeed(host.seed, host.connId, dir, 'loss')),
     };
+    this.schedule = { lastAt: 0, linkFreeAt: 0, sharedLinks: host.sharedLinks?.(dir) };
     this.onData = this.onData.bind(this);
     this.onDrain = this.onDrain.bind(this);
   }

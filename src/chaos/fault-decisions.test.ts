@@ -88,3 +88,20 @@ test('losses are decided per 1460-byte segment: the same bytes lose the same seg
   const r = scheduleChunk(Buffer.alloc(146_000), 0, faults, state, { chunk: createRandom(1), loss: createRandom(9) });
   assert.equal(r.pieces[0]!.at, Math.max(...whole.map(([, ms]) => ms as number)));
 });
+
+test('a shared bandwidth link serialises every connection; a per-connection one does not', () => {
+  const shared = parseFaultText('bandwidth 8mbit,link=shared:down');
+  const own = parseFaultText('bandwidth 8mbit:down');
+  assert.equal(shared.kind === 'bandwidth' && shared.shared, true);
+  const draws = () => ({ chunk: createRandom(1), loss: createRandom(2) });
+  const chunk = Buffer.alloc(1000); // 1 ms at 8 Mbit/s
+  const links = new Map();
+  const a = { lastAt: 0, linkFreeAt: 0, sharedLinks: links }, b = { lastAt: 0, linkFreeAt: 0, sharedLinks: links };
+  const ta = scheduleChunk(chunk, 0, [shared], a, draws()).pieces.at(-1)!.at;
+  const tb = scheduleChunk(chunk, 0, [shared], b, draws()).pieces.at(-1)!.at;
+  assert.equal(ta, 1);
+  assert.equal(tb, 2, 'the second connection waits for the first on the shared link');
+  const c = { lastAt: 0, linkFreeAt: 0 }, d = { lastAt: 0, linkFreeAt: 0 };
+  assert.equal(scheduleChunk(chunk, 0, [own], c, draws()).pieces.at(-1)!.at, 1);
+  assert.equal(scheduleChunk(chunk, 0, [own], d, draws()).pieces.at(-1)!.at, 1);
+});

@@ -77,6 +77,14 @@ export interface ScheduleState {
   linkFreeAt: number;
   /** Bytes scheduled so far in this direction (segment numbering for stalls). */
   bytes?: number;
+  /** Links shared by every connection of the route in this direction, by fault name (`link=shared`). */
+  sharedLinks?: Map<string, SharedLink>;
+}
+
+/** An emulated link several connections transmit over, one after another. */
+export interface SharedLink {
+  /** When the link finishes its current transmission (clock ms). */
+  freeAt: number;
 }
 
 /** What scheduling one chunk applied, for the fault log. */
@@ -117,11 +125,17 @@ export function scheduleChunk(
   let delay = 0;
   for (const f of faults) {
     if (f.kind === 'bandwidth') {
-      const start = Math.max(now, state.linkFreeAt);
-      const tx = transmitMs(chunk.length, f.bitsPerSecond);
-      state.linkFreeAt = start + tx;
-      ready = Math.max(ready, state.linkFreeAt);
-      applied.push({ kind: 'bandwidth', name: f.name, ms: state.linkFreeAt - now });
+      let link: SharedLink | undefined;
+      if (f.shared && state.sharedLinks) {
+        link = state.sharedLinks.get(f.name);
+        if (!link) state.sharedLinks.set(f.name, (link = { freeAt: 0 }));
+      }
+      const start = Math.max(now, link ? link.freeAt : state.linkFreeAt);
+      const end = start + transmitMs(chunk.length, f.bitsPerSecond);
+      if (link) link.freeAt = end;
+      else state.linkFreeAt = end;
+      ready = Math.max(ready, end);
+      applied.push({ kind: 'bandwidth', name: f.name, ms: end - now });
     } else if (f.kind === 'latency') {
       const ms = latencyDelayMs(f, random);
       delay += ms;

@@ -57,3 +57,11 @@ test('fault text form and naming', () => {
   assert.deepEqual(named.map((f) => f.name), ['latency', 'latency#2', 'stall']);
   assert.equal(describeFault(parseFaultText('latency 100ms:down@0.5')), 'latency ms=100 jitterMs=0 :down @0.5');
 });
+
+test('bandwidth link=shared|connection', () => {
+  const f = parseFaultText('bandwidth 100mbit,link=shared:down');
+  assert.deepEqual([f.kind, f.kind === 'bandwidth' && f.shared, f.direction], ['bandwidth', true, 'down']);
+  const g = parseFaultText('bandwidth 100mbit');
+  assert.equal(g.kind === 'bandwidth' && g.shared, undefined);
+  assert.throws(() => parseFaultText('bandwidth 100mbit,link=wan'), ScenarioError);
+});

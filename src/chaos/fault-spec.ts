@@ -25,7 +25,15 @@ interface FaultCommon {
 /** Adds `ms` (± uniform `jitterMs`) to every chunk: propagation delay. */
 export interface LatencyFault extends FaultCommon { kind: 'latency'; ms: number; jitterMs: number }
 /** Serialises bytes at `bitsPerSecond`, like a slow link. */
-export interface BandwidthFault extends FaultCommon { kind: 'bandwidth'; bitsPerSecond: number }
+export interface BandwidthFault extends FaultCommon {
+  kind: 'bandwidth';
+  bitsPerSecond: number;
+  /**
+   * `link=shared`: one link for all the route's connections in that direction (a WAN uplink),
+   * instead of toxiproxy's per-connection rate.
+   */
+  shared?: boolean;
+}
 /**
  * Loss as TCP shows it: each 1460-byte segment is lost with probability `p`, and the data waits
  * an RTO-shaped pause (`ms`, doubled for each further consecutive loss, RFC 6298 §5.5 back-off).
@@ -154,7 +162,9 @@ export function parseFault(kind: string, text: string, name?: string): Fault {
     case 'bandwidth': {
       const bits = unit(() => parseBitRate(need('a rate (e.g. 1mbit)'), where));
       if (bits <= 0) throw new ScenarioError(`${where}: rate must be above 0`);
-      fault = { ...common, kind, bitsPerSecond: bits };
+      const link = take('link') ?? 'connection';
+      if (link !== 'connection' && link !== 'shared') throw new ScenarioError(`${where}: link must be 'connection' or 'shared', got '${link}'`);
+      fault = { ...common, kind, bitsPerSecond: bits, ...(link === 'shared' ? { shared: true } : {}) };
       break;
     }
     case 'stall':

@@ -44,7 +44,11 @@ test('goaway-after N streams: one GOAWAY to the client naming the Nth stream', (
   assert.equal(d.inject.length, 1);
   const g = decode(d.inject[0]!.bytes) as { type: string; lastStreamId: number; errorCode: number };
   assert.deepEqual([d.inject[0]!.dir, g.type, g.lastStreamId, g.errorCode], ['down', 'GOAWAY', 3, 0]);
-  assert.equal(e.onFrame('up', headers(5)).inject.length, 0);
+  // A stream the client opened before it saw the GOAWAY is refused to the server too.
+  const late = e.onFrame('up', headers(5));
+  assert.deepEqual(late.inject.map((i) => [i.dir, decode(i.bytes).type, (decode(i.bytes) as { errorCode: number }).errorCode]), [['up', 'RST_STREAM', 7]]);
+  assert.equal(late.events[0]!.detail, 'refused after GOAWAY');
+  assert.equal(e.onFrame('down', data(5, 10)).verdict.action, 'drop');
 });
 
 test('goaway-after a time is fired by goawayNow, once', () => {

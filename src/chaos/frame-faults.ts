@@ -1,3 +1,4 @@
+import { H2ErrorCode } from '../errors.js';
 import type { Random } from '../random.js';
 import type { Frame } from '../codec/types.js';
 import { encodeGoaway, encodeRstStream, encodeWindowUpdate } from '../codec/frame-encoder.js';
@@ -40,6 +41,8 @@ export class FrameFaultEngine {
   highestClientStream = 0;
   /** True once our GOAWAY was injected; it is sent once. */
   goawaySent = false;
+  /** The last-stream-id our GOAWAY carried. */
+  goawayLastStreamId = 0;
   /** Frame faults per direction, as planned for this connection. */
   plan: { up: FrameFault[]; down: FrameFault[] } = { up: [], down: [] };
 
@@ -67,6 +70,7 @@ export class FrameFaultEngine {
   private goaway(f: Extract<FrameFault, { kind: 'goaway-after' }>): Omit<FrameDecision, 'verdict'> {
     this.goawaySent = true;
     const last = this.highestClientStream;
+    this.goawayLastStreamId = last;
     return {
       // The client sees the server going away: streams above `last` were not processed
       // (RFC 9113 §6.8) and it opens no new ones on this connection.
@@ -98,6 +102,15 @@ export class FrameFaultEngine {
       this.streamsOpened++;
       const inject: Injection[] = [];
       const events: FrameDecision['events'] = [];
+      if (this.goawaySent) {
+        // Sent before the client saw our GOAWAY: the client counts it as not processed (RFC 9113
+        // §6.8), so the server must not process it either.
+        this.resetStreams.add(sid);
+        inject.push({ dir: 'up', bytes: encodeRstStream(sid, H2ErrorCode.REFUSED_STREAM) });
+        const ga = this.connectionWide('goaway-after');
+        events.push({ dir: 'up', fault: 'goaway-after', name: ga?.name, stream: sid, detail: 'refused after GOAWAY' });
+        return { verdict: forward, inject, events };
+      }
       const rst = this.connectionWide('rst-stream');
       if (rst && !this.goawaySent && this.random.up() < rst.p) {
         // RFC 9113 §6.4: both peers see the stream reset, as if the other had done it.

@@ -5,6 +5,7 @@ import type { Clock } from '../clock.js';
 import { ConfigError, fromSystemError } from '../errors.js';
 import { ChaosConnection, resetSocket, type RouteContext } from './connection.js';
 import { isFrameFault, nameFaults, type Fault } from './fault-spec.js';
+import type { SharedLink } from './fault-decisions.js';
 import type { FaultLog } from './fault-log.js';
 
 /**
@@ -73,7 +74,11 @@ export class ChaosRoute implements RouteContext {
   private server: Server | undefined;
   private current: { version: number; faults: readonly Fault[] };
   private readonly live = new Set<ChaosConnection>();
+  /** Links shared by all this route's connections (bandwidth `link=shared`), per direction. */
+  readonly sharedLinks = { up: new Map<string, SharedLink>(), down: new Map<string, SharedLink>() };
   private readonly pending = new Set<Socket>();
+  /** Raw sockets of TLS connections (handshake in progress or done). */
+  private readonly handshaking = new Set<Socket>();
   private nextConnId = 1;
   private closedBytes = { up: 0, down: 0 };
   readonly counters = { connections: 0, upstreamFailures: 0, streams: 0 };
@@ -118,7 +123,14 @@ export class ChaosRoute implements RouteContext {
     const server = t
       ? tls.createServer({ cert: t.cert, key: t.key, ALPNProtocols: ['h2', 'http/1.1'], allowHalfOpen: true }, onSocket)
       : net.createServer({ allowHalfOpen: true, noDelay: true }, onSocket);
-    if (t) server.on('tlsClientError', () => {});
+    if (t) {
+      server.on('tlsClientError', () => {});
+      // Sockets still in the TLS handshake are not ours yet; track them so close() is prompt.
+      server.on('connection', (raw: Socket) => {
+        this.handshaking.add(raw);
+        raw.once('close', () => this.handshaking.delete(raw));
+      });
+    }
     server.listen({ host, port, signal });
     try {
       await once(server, 'listening');
@@ -201,6 +213,8 @@ export class ChaosRoute implements RouteContext {
     this.server = undefined;
     for (const s of this.pending) s.destroy();
     this.pending.clear();
+    for (const s of this.handshaking) s.destroy();
+    this.handshaking.clear();
     const conns = [...this.live];
     for (const c of conns) c.destroy();
     if (server) await new Promise<void>((r) => server.close(() => r()));

@@ -19,6 +19,8 @@ export interface PendingBody {
   receivedAt: number;
   /** Set when the body was read, piped or dumped. */
   consumed: boolean;
+  /** Set once registered for GC detection and the timeout sweep. */
+  watched?: boolean;
 }
 
 export interface BodyLeakEvent {
@@ -53,23 +55,50 @@ export class BodyLeakDetector {
     });
   }
 
-  /** Starts watching `owner`'s body. */
+  /**
+   * Starts watching `owner`'s body. Nearly every caller reads the body in the same turn of
+   * the event loop, so responses are only registered (FinalizationRegistry, sweep set) if
+   * still unread at the next `setImmediate`: one array push per response on the hot path.
+   */
   track(owner: object, p: PendingBody): void {
-    this.registry.register(owner, p, p);
-    this.pending.add(p);
-    if (this.options.bodyTimeoutMs > 0) this.armSweep();
+    this.young.push(owner, p);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushYoung);
+    }
   }
+
+  /** Responses handed out this turn, as owner, pending pairs (held strongly until the flush). */
+  private young: Array<object | PendingBody> = [];
+  private flushScheduled = false;
+  private readonly flushYoung = (): void => {
+    const young = this.young;
+    this.young = [];
+    this.flushScheduled = false;
+    for (let i = 0; i < young.length; i += 2) {
+      const p = young[i + 1] as PendingBody;
+      if (p.consumed || p.stream.destroyed) continue;
+      p.watched = true;
+      this.registry.register(young[i], p, p);
+      this.pending.add(p);
+    }
+    if (this.options.bodyTimeoutMs > 0) this.armSweep();
+  };
 
   /** The body is being read: stop watching. */
   consumed(p: PendingBody): void {
     if (p.consumed) return;
     p.consumed = true;
-    this.pending.delete(p);
-    this.registry.unregister(p);
+    if (p.watched) this.unwatch(p);
   }
 
   /** The stream ended another way (error, reset): stop watching without counting. */
   forget(p: PendingBody): void {
+    if (p.watched) this.unwatch(p);
+  }
+
+  private unwatch(p: PendingBody): void {
+    p.watched = false;
     this.pending.delete(p);
     this.registry.unregister(p);
   }
@@ -81,6 +110,7 @@ export class BodyLeakDetector {
   close(): void {
     if (this.sweepTimer !== undefined) clearTimeout(this.sweepTimer);
     this.sweepTimer = undefined;
+    this.flushYoung();
     for (const p of this.pending) {
       this.registry.unregister(p);
       p.consumed = true;
@@ -115,8 +145,7 @@ export class BodyLeakDetector {
   }
 
   private reset(p: PendingBody, reason: BodyLeakEvent['reason']): void {
-    this.pending.delete(p);
-    this.registry.unregister(p);
+    this.unwatch(p);
     p.consumed = true;
     if (!p.stream.destroyed) p.stream.close(http2.constants.NGHTTP2_CANCEL);
     this.leaks++;

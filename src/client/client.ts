@@ -8,22 +8,19 @@ import {
   DeadlineExceededError,
   NoHealthyEndpointError,
   RetryBudgetExhaustedError,
-  StreamResetError,
-  H2ErrorCode,
   type H2DoctorError,
 } from '../errors.js';
 import { createRandom, type Random } from '../random.js';
 import { BodyLeakDetector, type BodyLeakEvent } from './body-leak.js';
-import type { BreakerOptions, BreakerStateName, BreakerTransition } from './breaker.js';
-import { Endpoint, type EndpointConfig } from './endpoint.js';
-import { EndpointSelector, type FailoverRecord } from './endpoint-selection.js';
+import { Endpoint } from './endpoint.js';
+import { EndpointSelector } from './endpoint-selection.js';
 import { exchange, type OutgoingRequest } from './exchange.js';
-import { startHealthChecks, type HealthCheckOptions } from './health-check.js';
-import type { CancelSlot, PoolOptions, PoolStats } from './pool.js';
+import { startHealthChecks } from './health-check.js';
+import type { ClientEvents, ClientOptions, ClientStats, RequestOptions, RequestWithFallback } from './options.js';
+import { isConnectFailure, RequestRun, sleep } from './request-run.js';
 import type { ClientResponse } from './response.js';
-import { RetryBudget, type RetryBudgetSnapshot } from './retry-budget.js';
+import { RetryBudget } from './retry-budget.js';
 import { backoffDelay, isRetryable, isUnprocessed, type BackoffOptions } from './retry-policy.js';
-import type { SessionTlsOptions } from './session.js';
 
 /**
  * `h2doctor/client`: a pooled HTTP/2 client over node:http2 that keeps reusing connections
@@ -33,127 +30,8 @@ import type { SessionTlsOptions } from './session.js';
  * with jittered backoff, never past its deadline.
  */
 
-export interface RetryOptions extends BackoffOptions {
-  /** Share of recent requests that may be retries. Default 0.2. */
-  budget?: number;
-  /** Retries per second allowed regardless of traffic. Default 10. */
-  minPerSecond?: number;
-  /** Attempts per request including the first. Default 3. */
-  maxAttempts?: number;
-  /**
-   * Retries of provably unprocessed requests (REFUSED_STREAM, above a GOAWAY's
-   * last-stream-id, connect failed), on top of maxAttempts and outside the budget: the
-   * server did no work for them. Default 5.
-   */
-  maxUnprocessedRetries?: number;
-}
-
-export interface ClientOptions {
-  endpoints: EndpointConfig[];
-  tls?: SessionTlsOptions;
-  pool?: PoolOptions;
-  breaker?: BreakerOptions;
-  retry?: RetryOptions;
-  health?: HealthCheckOptions;
-  /** Deadline per request, covering retries and the body read. Default 2000 ms. */
-  timeoutMs?: number;
-  /** An unread response body is reset after this. Default 5000 ms; 0 = GC detection only. */
-  bodyTimeoutMs?: number;
-  /** Passive ejection after a failed connect. Default 5000 ms (a passing health check ends it). */
-  ejectionMs?: number;
-  /** Statuses counted as failures by the breaker. Default: status ≥ 500. */
-  isFailureStatus?: (status: number) => boolean;
-  /** Warning sink (unconsumed bodies). Default process.emitWarning. */
-  onWarning?: (message: string) => void;
-  clock?: Clock;
-  /** Seed for backoff jitter. Default 1. */
-  seed?: number;
-  /** Or the random source itself. */
-  random?: Random;
-}
-
-export interface RequestOptions {
-  path: string;
-  /** Default GET. */
-  method?: string;
-  headers?: Record<string, string | string[]>;
-  body?: string | Uint8Array;
-  signal?: AbortSignal;
-  /** Overrides the client's timeoutMs for this request. */
-  timeoutMs?: number;
-  /** Marks a non-idempotent request safe to retry (it carries an idempotency key, say). */
-  idempotent?: boolean;
-}
-
-/** A request with a fallback: the answer used instead of failing when every breaker is open or no endpoint is healthy. */
-export interface RequestWithFallback<T> extends RequestOptions {
-  fallback: (err: BreakerOpenError | NoHealthyEndpointError) => T | Promise<T>;
-}
-
-export interface EndpointStats extends PoolStats {
-  url: string;
-  zone: string;
-  priority: number;
-  /** Attempts sent (first tries and retries). */
-  requests: number;
-  /** Attempts that were retries. */
-  retries: number;
-  /** Attempts that failed. */
-  failures: number;
-  /** Requests in flight now. */
-  inFlight: number;
-  /** Breaker state now and times it opened. */
-  breaker: { state: BreakerStateName; opens: number };
-  /** Last health check verdict (undefined: none yet or checks off). */
-  healthy: boolean | undefined;
-  /** Passive ejections after failed connects. */
-  ejections: number;
-}
-
-export interface ClientStats {
-  endpoints: EndpointStats[];
-  /** Requests started (first attempts). */
-  requests: number;
-  /** Retries taken (all endpoints). */
-  retries: number;
-  /** Retries that bypassed the budget because the server provably did not process the request. */
-  transparentRetries: number;
-  retryBudget: RetryBudgetSnapshot;
-  /** Changes of serving priority level, and how long each took from the first failure. */
-  failovers: number;
-  failoverHistory: FailoverRecord[];
-  /** Unconsumed bodies reset, in total and by path. */
-  leaks: number;
-  leaksByPath: Record<string, number>;
-}
-
-export interface ClientEvents {
-  breaker: { endpoint: string } & BreakerTransition;
-  leak: BodyLeakEvent;
-}
 
 const DEFAULT_TIMEOUT_MS = 2000;
-
-class RequestRun implements CancelSlot {
-  cancel: ((err: H2DoctorError) => void) | undefined = undefined;
-  timer: NodeJS.Timeout | undefined;
-  /** Set when the deadline passed or the signal fired. */
-  failure: H2DoctorError | undefined;
-  onAbort: (() => void) | undefined;
-
-  fire(err: H2DoctorError): void {
-    this.failure ??= err;
-    const cancel = this.cancel;
-    if (cancel) cancel(err);
-  }
-
-  finish(signal: AbortSignal | undefined): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.onAbort && signal) signal.removeEventListener('abort', this.onAbort);
-    this.onAbort = undefined;
-  }
-}
 
 export class H2Client {
   private readonly endpoints: Endpoint[];
@@ -217,14 +95,14 @@ export class H2Client {
   }
 
   /** Sends a request; resolves with the response once its headers arrived. */
-  request(options: RequestOptions): Promise<ClientResponse>;
   request<T>(options: RequestWithFallback<T>): Promise<ClientResponse | T>;
-  async request<T>(options: RequestOptions & { fallback?: RequestWithFallback<T>['fallback'] }): Promise<ClientResponse | T> {
-    if (this.closed) throw new ClientClosedError('client closed');
-    const method = (options.method ?? 'GET').toUpperCase();
+  request(options: RequestOptions): Promise<ClientResponse>;
+  request<T>(options: RequestOptions & { fallback?: RequestWithFallback<T>['fallback'] }): Promise<ClientResponse | T> {
+    if (this.closed) return Promise.reject(new ClientClosedError('client closed'));
+    const method = options.method === undefined ? 'GET' : options.method.toUpperCase();
     const req: OutgoingRequest = { method, path: options.path, headers: options.headers, body: options.body };
     const signal = options.signal;
-    if (signal?.aborted) throw new AbortError('request aborted before it started', { cause: signal.reason });
+    if (signal?.aborted) return Promise.reject(new AbortError('request aborted before it started', { cause: signal.reason }));
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const deadline = this.clock.now() + timeoutMs;
     const run = new RequestRun();
@@ -235,108 +113,113 @@ export class H2Client {
     }
     this.requests++;
     this.budget.recordRequest();
-    let handedOut = false;
-    try {
-      const res = await this.attempts(req, options, run, deadline);
-      handedOut = true;
-      return res;
-    } catch (err) {
-      const e = err as H2DoctorError;
-      if (options.fallback && (e instanceof BreakerOpenError || e instanceof NoHealthyEndpointError)) return options.fallback(e);
+    // Not an async function: one promise fewer per request on the hot path.
+    const sent = this.attempts(req, options, run, deadline);
+    const fallback = options.fallback;
+    if (!fallback) return sent;
+    return sent.catch((err: unknown) => {
+      if (err instanceof BreakerOpenError || err instanceof NoHealthyEndpointError) return fallback(err);
       throw err;
-    } finally {
-      // The deadline also covers the body read; the stream's close ends it (see streamDone).
-      if (!handedOut) run.finish(signal);
-    }
+    });
   }
 
   private async attempts(req: OutgoingRequest, options: RequestOptions, run: RequestRun, deadline: number): Promise<ClientResponse> {
     const idempotentOverride = options.idempotent === true;
-    const tried = new Set<Endpoint>();
+    /** Endpoints this request failed on; made on the first failure only. */
+    let tried: Set<Endpoint> | undefined;
     let lastError: H2DoctorError | undefined;
     let attempt = 0;
     /** Attempts that counted against maxAttempts (not the unprocessed ones). */
     let counted = 0;
     let unprocessedRetries = 0;
     let breakerRejections = 0;
-    for (;;) {
-      if (run.failure) throw run.failure;
-      const endpoint = this.selector.select(tried);
-      if (!endpoint) {
-        if (lastError) throw lastError;
-        throw new NoHealthyEndpointError(`no healthy endpoint for ${req.method} ${req.path} (${this.describeEndpoints()})`);
+    try {
+      for (;;) {
+        if (run.failure) throw run.failure;
+        const endpoint = this.selector.select(tried);
+        if (!endpoint) {
+          if (lastError) throw lastError;
+          if (this.endpoints.every((e) => !e.breaker.isCallPermitted())) {
+            throw new BreakerOpenError(`${req.method} ${req.path}: every endpoint's circuit breaker is open (${this.describeEndpoints()})`);
+          }
+          throw new NoHealthyEndpointError(`no healthy endpoint for ${req.method} ${req.path} (${this.describeEndpoints()})`);
+        }
+        let permit;
+        try {
+          permit = endpoint.breaker.acquire(options.signal);
+        } catch (err) {
+          // The last half-open permit went between selection and here: try another endpoint.
+          (tried ??= new Set()).add(endpoint);
+          if (++breakerRejections > this.endpoints.length) throw err;
+          lastError = err as H2DoctorError;
+          continue;
+        }
+        attempt++;
+        endpoint.attempts++;
+        endpoint.inFlight++;
+        try {
+          const acquired = endpoint.pool.acquire(run);
+          const session = acquired instanceof Promise ? await acquired : acquired;
+          const res = await exchange(session, req, run, {
+            endpoint: endpoint.url,
+            attempt,
+            leaks: this.leaks,
+            clock: this.clock,
+            streamDone: () => run.finish(options.signal),
+          });
+          endpoint.inFlight--;
+          const failed = this.isFailureStatus(res.status);
+          endpoint.breaker.record(permit, failed);
+          if (failed) endpoint.noteFailure();
+          else endpoint.noteSuccess();
+          return res;
+        } catch (err) {
+          endpoint.inFlight--;
+          const e = err as H2DoctorError;
+          if (e instanceof AbortError || e instanceof ClientClosedError) {
+            endpoint.breaker.release(permit);
+            throw e;
+          }
+          if (e instanceof DeadlineExceededError) {
+            endpoint.breaker.record(permit, true);
+            endpoint.noteFailure();
+            throw lastError ? new DeadlineExceededError(e.message, { cause: lastError }) : e;
+          }
+          const wasUnprocessed = isUnprocessed(e);
+          const refused = wasUnprocessed && !isConnectFailure(e);
+          // A refused stream or a GOAWAY says "not now", not "broken": no breaker failure.
+          if (refused) endpoint.breaker.release(permit);
+          else {
+            endpoint.breaker.record(permit, true);
+            endpoint.noteFailure();
+          }
+          lastError = e;
+          const retryable = wasUnprocessed || idempotentOverride || isRetryable(req.method, e);
+          if (!retryable) throw e;
+          if (wasUnprocessed) {
+            if (++unprocessedRetries > this.maxUnprocessedRetries) throw e;
+          } else if (++counted >= this.maxAttempts) throw e;
+          if (!wasUnprocessed && !this.budget.tryWithdraw()) {
+            throw new RetryBudgetExhaustedError(`${req.method} ${req.path}: retry budget exhausted after: ${e.message}`, { cause: e });
+          }
+          this.retries++;
+          if (wasUnprocessed) this.transparentRetries++;
+          endpoint.retries++;
+          // Unprocessed on a live endpoint (GOAWAY, REFUSED_STREAM): a new session there is fine.
+          if (!refused) (tried ??= new Set()).add(endpoint);
+          // The first unprocessed retry goes at once (a GOAWAY'd request on a fresh session);
+          // repeated refusals back off like any retry.
+          const wait = wasUnprocessed ? (unprocessedRetries <= 1 ? 0 : backoffDelay(unprocessedRetries - 1, this.random, this.backoff)) : backoffDelay(counted, this.random, this.backoff);
+          if (this.clock.now() + wait >= deadline) {
+            throw new DeadlineExceededError(`${req.method} ${req.path}: no time left for a retry before the deadline`, { cause: e });
+          }
+          if (wait > 0) await sleep(wait, run);
+        }
       }
-      let permit;
-      try {
-        permit = endpoint.breaker.acquire(options.signal);
-      } catch (err) {
-        // The last half-open permit went between selection and here: try another endpoint.
-        tried.add(endpoint);
-        if (++breakerRejections > this.endpoints.length) throw err;
-        lastError = err as H2DoctorError;
-        continue;
-      }
-      attempt++;
-      endpoint.attempts++;
-      endpoint.inFlight++;
-      try {
-        const acquired = endpoint.pool.acquire(run);
-        const session = acquired instanceof Promise ? await acquired : acquired;
-        const res = await exchange(session, req, run, {
-          endpoint: endpoint.url,
-          attempt,
-          leaks: this.leaks,
-          clock: this.clock,
-          streamDone: () => run.finish(options.signal),
-        });
-        endpoint.inFlight--;
-        const failed = this.isFailureStatus(res.status);
-        endpoint.breaker.record(permit, failed);
-        if (failed) endpoint.noteFailure();
-        else endpoint.noteSuccess();
-        return res;
-      } catch (err) {
-        endpoint.inFlight--;
-        const e = err as H2DoctorError;
-        if (e instanceof AbortError || e instanceof ClientClosedError) {
-          endpoint.breaker.release(permit);
-          throw e;
-        }
-        if (e instanceof DeadlineExceededError) {
-          endpoint.breaker.record(permit, true);
-          endpoint.noteFailure();
-          throw lastError ? new DeadlineExceededError(e.message, { cause: lastError }) : e;
-        }
-        const wasUnprocessed = isUnprocessed(e);
-        const refused = wasUnprocessed && !isConnectFailure(e);
-        // A refused stream or a GOAWAY says "not now", not "broken": no breaker failure.
-        if (refused) endpoint.breaker.release(permit);
-        else {
-          endpoint.breaker.record(permit, true);
-          endpoint.noteFailure();
-        }
-        lastError = e;
-        const retryable = wasUnprocessed || idempotentOverride || isRetryable(req.method, e);
-        if (!retryable) throw e;
-        if (wasUnprocessed) {
-          if (++unprocessedRetries > this.maxUnprocessedRetries) throw e;
-        } else if (++counted >= this.maxAttempts) throw e;
-        if (!wasUnprocessed && !this.budget.tryWithdraw()) {
-          throw new RetryBudgetExhaustedError(`${req.method} ${req.path}: retry budget exhausted after: ${e.message}`, { cause: e });
-        }
-        this.retries++;
-        if (wasUnprocessed) this.transparentRetries++;
-        endpoint.retries++;
-        // Unprocessed on a live endpoint (GOAWAY, REFUSED_STREAM): a new session there is fine.
-        if (!refused) tried.add(endpoint);
-        // The first unprocessed retry goes at once (a GOAWAY'd request on a fresh session);
-        // repeated refusals back off like any retry.
-        const wait = wasUnprocessed ? (unprocessedRetries <= 1 ? 0 : backoffDelay(unprocessedRetries - 1, this.random, this.backoff)) : backoffDelay(counted, this.random, this.backoff);
-        if (this.clock.now() + wait >= deadline) {
-          throw new DeadlineExceededError(`${req.method} ${req.path}: no time left for a retry before the deadline`, { cause: e });
-        }
-        if (wait > 0) await sleep(wait, run);
-      }
+    } catch (err) {
+      // On success the deadline keeps covering the body read; the stream's close ends it.
+      run.finish(options.signal);
+      throw err;
     }
   }
 
@@ -423,24 +306,6 @@ export class H2Client {
   }
 }
 
-function isConnectFailure(err: unknown): boolean {
-  return err instanceof Error && !(err instanceof StreamResetError && err.h2Code === H2ErrorCode.REFUSED_STREAM) && ['ERR_CONNECT', 'ERR_DNS', 'ERR_TLS', 'ERR_TIMEOUT'].includes((err as H2DoctorError).code);
-}
-
-/** Waits `ms`, cut short by the request's deadline or abort through its cancel slot. */
-function sleep(ms: number, run: RequestRun): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      run.cancel = undefined;
-      resolve();
-    }, ms);
-    run.cancel = (err) => {
-      clearTimeout(timer);
-      run.cancel = undefined;
-      reject(err);
-    };
-  });
-}
 
 /** Creates a client. See docs/client.md. */
 export function createClient(options: ClientOptions): H2Client {

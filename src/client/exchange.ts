@@ -91,7 +91,7 @@ export function exchange(session: PooledSession, req: OutgoingRequest, slot: Can
   const promise = new Promise<ClientResponse>((resolve, reject) => {
     settle = { resolve, reject };
   });
-  const state: ExchangeState = { error: undefined, reading: false };
+  const state: ExchangeState = { error: undefined, reading: false, onStreamClose: undefined };
   let responded = false;
   let streamError: Error | undefined;
   let pending: PendingBody | undefined;
@@ -113,7 +113,7 @@ export function exchange(session: PooledSession, req: OutgoingRequest, slot: Can
   stream.on('error', (err) => {
     streamError = err;
   });
-  stream.once('response', (responseHeaders) => {
+  stream.on('response', (responseHeaders) => {
     responded = true;
     pending = { stream, path: req.path, receivedAt: ctx.clock.now(), consumed: false };
     const response = new ClientResponse(stream, responseHeaders, ctx.endpoint, ctx.attempt, pending, ctx.leaks, state);
@@ -128,7 +128,7 @@ export function exchange(session: PooledSession, req: OutgoingRequest, slot: Can
     settle = undefined;
     s?.resolve(response);
   });
-  stream.once('close', () => {
+  stream.on('close', () => {
     session.streamClosed();
     slot.cancel = undefined;
     if (!responded) {
@@ -137,6 +137,7 @@ export function exchange(session: PooledSession, req: OutgoingRequest, slot: Can
     }
     if (pending && !pending.consumed) ctx.leaks.forget(pending);
     if (!state.error && !stream.readableEnded) state.error = failureOf(session, stream, streamError);
+    state.onStreamClose?.();
     ctx.streamDone();
   });
   if (req.body !== undefined) stream.end(req.body);

@@ -3,7 +3,7 @@
  * budget, priority/zone failover and detection of unconsumed response bodies.
  */
 export { createClient, H2Client } from './client.js';
-export type { ClientOptions, RequestOptions, RequestWithFallback, RetryOptions, ClientStats, EndpointStats, ClientEvents } from './client.js';
+export type { ClientOptions, RequestOptions, RequestWithFallback, RetryOptions, ClientStats, EndpointStats, ClientEvents } from './options.js';
 export { ClientResponse } from './response.js';
 export type { EndpointConfig } from './endpoint.js';
 export type { PoolOptions, PoolStats } from './pool.js';

@@ -14,6 +14,8 @@ export interface ExchangeState {
   error: H2DoctorError | undefined;
   /** Body read in progress: the request's deadline now applies to it. */
   reading: boolean;
+  /** Set by a body read: called when the stream closes, to fail a read that did not end. */
+  onStreamClose: (() => void) | undefined;
 }
 
 export class ClientResponse {
@@ -55,20 +57,45 @@ export class ClientResponse {
   }
 
   /** Reads the whole body. */
-  async arrayBuffer(): Promise<Buffer> {
-    this.claim();
+  arrayBuffer(): Promise<Buffer> {
+    return this.read(false) as Promise<Buffer>;
+  }
+
+  /** Reads the body as UTF-8 text. */
+  text(): Promise<string> {
+    return this.read(true) as Promise<string>;
+  }
+
+  /** Reads the body and parses it as JSON. */
+  async json<T = unknown>(): Promise<T> {
+    return JSON.parse(await this.text()) as T;
+  }
+
+  /**
+   * One promise and two listeners per read: this is the hot path of every request. The
+   * exchange's own 'close' listener reports a stream that closes before its end.
+   */
+  private read(asText: boolean): Promise<Buffer | string> {
+    try {
+      this.claim();
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const stream = this.stream;
     const state = this.state;
-    if (state.error) throw state.error;
-    return new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
+    if (state.error) return Promise.reject(state.error);
+    return new Promise<Buffer | string>((resolve, reject) => {
+      let chunks: Buffer[] | Buffer | undefined;
       let size = 0;
-      const onData = (chunk: Buffer): void => {
-        chunks.push(chunk);
+      let settled = false;
+      stream.on('data', (chunk: Buffer) => {
         size += chunk.length;
-      };
-      const onEnd = (): void => {
-        cleanup();
+        if (chunks === undefined) chunks = chunk;
+        else if (Array.isArray(chunks)) chunks.push(chunk);
+        else chunks = [chunks, chunk];
+      });
+      stream.on('end', () => {
+        settled = true;
         // node ends the readable side also when the stream is reset (ours or the peer's):
         // a reset body is an error, not a short body.
         if (state.error) return reject(state.error);
@@ -76,34 +103,16 @@ export class ClientResponse {
         if (rst !== undefined && rst !== H2ErrorCode.NO_ERROR) {
           return reject(new StreamResetError(`stream reset (code ${rst}) before the body ended`, { h2Code: rst }));
         }
-        resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
-      };
-      const onClose = (): void => {
-        cleanup();
+        const body = chunks === undefined ? Buffer.alloc(0) : Array.isArray(chunks) ? Buffer.concat(chunks, size) : chunks;
+        resolve(asText ? body.toString('utf8') : body);
+      });
+      state.onStreamClose = () => {
+        if (settled) return;
+        settled = true;
         // 'close' before 'end': reset by the peer, by our deadline, or the connection died.
         reject(state.error ?? new ConnectionClosedError('stream closed before the body ended'));
       };
-      const cleanup = (): void => {
-        stream.off('data', onData);
-        stream.off('end', onEnd);
-        stream.off('close', onClose);
-        stream.off('error', onClose);
-      };
-      stream.on('data', onData);
-      stream.once('end', onEnd);
-      stream.once('close', onClose);
-      stream.once('error', onClose);
     });
-  }
-
-  /** Reads the body as UTF-8 text. */
-  async text(): Promise<string> {
-    return (await this.arrayBuffer()).toString('utf8');
-  }
-
-  /** Reads the body and parses it as JSON. */
-  async json<T = unknown>(): Promise<T> {
-    return JSON.parse(await this.text()) as T;
   }
 
   /**

@@ -231,7 +231,8 @@ export class PooledSession {
       this.idleTimer = undefined;
       if (this.retiredBy !== undefined) return;
       if (this.active > 0) return; // re-armed when it goes idle again
-      const idleFor = this.options.clock.now() - this.idleSince;
+      // Still connecting: the connect timeout owns this phase, idleness starts at SETTINGS.
+      const idleFor = this.isReady ? this.options.clock.now() - this.idleSince : 0;
       if (idleFor >= this.options.idleTimeoutMs) {
         this.retire('idle');
         return;

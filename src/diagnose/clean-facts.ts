@@ -56,6 +56,7 @@ export function cleanFacts(): ProbeFacts {
     pushDisabled: { enablePushSent: 0, promises: 0, paths: [], error: null },
     idle: null,
     timings: [],
+    stepErrors: [],
     durationMs: 60,
   };
 }

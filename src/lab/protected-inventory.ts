@@ -16,6 +16,8 @@ export interface ProtectedCaller {
   latenciesMs: number[];
   /** Calls answered by the fallback. */
   fallbacks(): number;
+  /** When (caller's clock) each inventory zone first answered a call. */
+  firstAnswerAt: Map<string, number>;
 }
 
 export interface ProtectedCallerOptions {
@@ -48,6 +50,7 @@ export function protectedInventoryCaller(options: ProtectedCallerOptions): Prote
   });
   const latenciesMs: number[] = [];
   let fallbacks = 0;
+  const firstAnswerAt = new Map<string, number>();
   async function callInventoryProtected(sku: string): Promise<StockAnswer> {
     const t0 = options.now();
     try {
@@ -66,8 +69,10 @@ export function protectedInventoryCaller(options: ProtectedCallerOptions): Prote
         fallbacks++;
         return FALLBACK;
       }
-      const body = (await res.json()) as { available: number };
-      latenciesMs.push(options.now() - t0);
+      const body = (await res.json()) as { available: number; zone?: string };
+      const now = options.now();
+      latenciesMs.push(now - t0);
+      if (body.zone && !firstAnswerAt.has(body.zone)) firstAnswerAt.set(body.zone, now);
       return { available: body.available, source: 'inventory' };
     } catch (err) {
       // Deadline passed, retries spent, or the endpoint died: answer from the fallback rather
@@ -77,5 +82,5 @@ export function protectedInventoryCaller(options: ProtectedCallerOptions): Prote
       return FALLBACK;
     }
   }
-  return { call: callInventoryProtected, client, latenciesMs, fallbacks: () => fallbacks };
+  return { call: callInventoryProtected, client, latenciesMs, fallbacks: () => fallbacks, firstAnswerAt };
 }

@@ -40,6 +40,8 @@ export interface ScenarioMeasurement {
   breakerOpens?: number;
   fallbacks?: number;
   failoverMs?: number;
+  /** Priority-level switches the client recorded. */
+  clientFailovers?: number;
   /** Breaker settings derived from healthy, with the reasons. */
   breakerTuning?: { slowCallMs: number; minimumCalls: number; deadlineMs: number; reasons: string[] };
   /** Healthy only: the calibration for later scenarios. */
@@ -109,11 +111,11 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     closers.push(() => order.close());
 
     // clients → order crosses the WAN: a bandwidth-limited link toward the clients.
-    const wan = await startChaos({ upstream: `127.0.0.1:${order.port}`, listen: '127.0.0.1:0', faults: [`bandwidth ${labConstants.wanBandwidth}:down`], seed });
+    const wan = await startChaos({ upstream: `127.0.0.1:${order.port}`, listen: '127.0.0.1:0', faults: [`bandwidth ${labConstants.wanBandwidth},link=shared:down`], seed });
     closers.push(() => wan.close());
 
     const requests = spec.inventorySpike > 0 ? size.spikeRequests : spec.killZoneAt > 0 ? size.failoverRequests : size.requests;
-    const stopKiller = spec.killZoneAt > 0 ? killZoneWhen(order, zoneA, Math.floor(requests * spec.killZoneAt)) : () => {};
+    const killer = spec.killZoneAt > 0 ? killZoneWhen(order, zoneA, Math.floor(requests * spec.killZoneAt)) : undefined;
     const benchOptions = resolveBenchOptions({
       // TLS passes through the TCP proxy untouched: clients speak https to it.
       url: `https://127.0.0.1:${new URL(wan.url).port}/api/v1/order?id=42`,
@@ -128,7 +130,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     const loadStart = monotonicClock.now();
     const run = await runBench(benchOptions, {}, options.signal);
     const loadMs = since(loadStart);
-    stopKiller();
+    killer?.stop();
     const bench = buildBenchResult(benchOptions, run.recorder, run.selfCheck, run.error, run.aborted);
 
     let findings: Finding[] = [];
@@ -159,7 +161,13 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
         measurement.breakerOpens = stats.endpoints.reduce((n, e) => n + e.breaker.opens, 0);
         measurement.fallbacks = caller.protected.fallbacks();
       }
-      if (spec.killZoneAt > 0) measurement.failoverMs = stats.failoverHistory[0]?.durationMs;
+      if (spec.killZoneAt > 0) {
+        // Failover measured end to end: from the moment zone a died to the first answer
+        // order got from zone b (not the client's own bookkeeping).
+        const killedAt = killer?.killedAt(), firstB = caller.protected.firstAnswerAt.get('b');
+        if (killedAt !== undefined && firstB !== undefined) measurement.failoverMs = firstB - killedAt;
+        measurement.clientFailovers = stats.failoverHistory.length;
+      }
       if (spec.name === 'healthy') {
         measurement.calibration = {
           inventoryLatenciesMs: [...caller.protected.latenciesMs],
@@ -240,12 +248,14 @@ function buildCaller(
 }
 
 /** Kills zone a once order has answered `afterOrders` requests. */
-function killZoneWhen(order: OrderService, zone: InventoryService, afterOrders: number): () => void {
+function killZoneWhen(order: OrderService, zone: InventoryService, afterOrders: number): { stop(): void; killedAt(): number | undefined } {
+  let killedAt: number | undefined;
   const timer = setInterval(() => {
     if (order.stats().orders >= afterOrders) {
       clearInterval(timer);
+      killedAt = monotonicClock.now();
       zone.kill();
     }
   }, 5);
-  return () => clearInterval(timer);
+  return { stop: () => clearInterval(timer), killedAt: () => killedAt };
 }

@@ -199,6 +199,8 @@ export interface ProbeFacts {
   pushDisabled: PushDisabledFacts | null;
   idle: IdleFacts | null;
   timings: StepTiming[];
+  /** Checks after the requests that could not run (the server refused a new connection…): the rest of the facts stand. */
+  stepErrors: { step: string; error: string }[];
   /** Whole probe duration. */
   durationMs: number;
 }

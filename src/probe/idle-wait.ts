@@ -10,7 +10,7 @@ import { sendRequest, type RequestSpec } from './requests.js';
 import { pause } from './step.js';
 
 export async function checkIdleTimeout(conn: ProbeConnection, spec: RequestSpec, clock: Clock, origin: number, waitMs: number, timeoutMs: number, signal?: AbortSignal): Promise<IdleFacts> {
-  await sendRequest(conn, spec, clock, timeoutMs);
+  await sendRequest(conn, spec, clock, timeoutMs, signal);
   const lastRecv = [...conn.tap.events].reverse().find((e) => e.dir === 'recv');
   // Tap times are relative to the tap's creation; move them onto the probe's timeline.
   const tapOrigin = clock.now() - conn.tap.elapsed() - origin;

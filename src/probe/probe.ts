@@ -69,6 +69,16 @@ export async function runProbe(options: ProbeOptions, signal?: AbortSignal): Pro
     body: options.body ?? null,
   };
   const timings: StepTiming[] = [];
+  /** Runs a check after the requests; if it fails, the failure is recorded and the probe goes on. */
+  const optional = async <T>(step: string, fn: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await timed(step, fn);
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      facts.stepErrors.push({ step, error: (err as Error).message });
+      return null;
+    }
+  };
   const timed = async <T>(step: string, fn: () => Promise<T>): Promise<T> => {
     const t = clock.now();
     try {
@@ -96,6 +106,7 @@ export async function runProbe(options: ProbeOptions, signal?: AbortSignal): Pro
     pushDisabled: null,
     idle: null,
     timings,
+    stepErrors: [],
     durationMs: 0,
   };
   const opened: ProbeConnection[] = [];
@@ -128,6 +139,7 @@ export async function runProbe(options: ProbeOptions, signal?: AbortSignal): Pro
       facts.address = t.address;
       facts.alpn = t.tls?.alpnProtocol || null;
       facts.tls = tlsFactsOf(t, ['h2', 'http/1.1']);
+      timings.push({ step: 'dns', ms: t.dnsMs }, { step: 'tcp', ms: t.connectMs }, { step: 'tls', ms: t.tlsMs ?? 0 });
       t.socket.destroy();
     }
     facts.stoppedEarly = err.message;
@@ -200,14 +212,14 @@ export async function runProbe(options: ProbeOptions, signal?: AbortSignal): Pro
     await Promise.all(opened.map((c) => c.close()));
 
     // ---- 4. Resumption (TLS only).
-    if (first.transport.tls) facts.resumption = await timed('resumption', () => checkResumption(ctx, first.transport, signal));
+    if (first.transport.tls) facts.resumption = await optional('resumption', () => checkResumption(ctx, first.transport, signal));
 
     // ---- 5. ENABLE_PUSH=0.
-    facts.pushDisabled = await timed('push-disabled', async () => {
+    facts.pushDisabled = await optional('push-disabled', async () => {
       const conn = await openConnection(ctx, { index: opened.length + 1, purpose: 'push-disabled', enablePush: false }, signal);
       opened.push(conn);
       try {
-        return await checkPushDisabled(conn, spec, clock, timeoutMs);
+        return await checkPushDisabled(conn, spec, clock, timeoutMs, signal);
       } finally {
         await conn.close();
       }
@@ -215,7 +227,7 @@ export async function runProbe(options: ProbeOptions, signal?: AbortSignal): Pro
 
     // ---- 6. Idle timeout.
     if ((options.idleWaitMs ?? 0) > 0) {
-      facts.idle = await timed('idle', async () => {
+      facts.idle = await optional('idle', async () => {
         const conn = await openConnection(ctx, { index: opened.length + 1, purpose: 'idle', enablePush: false }, signal);
         opened.push(conn);
         try {

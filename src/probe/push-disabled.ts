@@ -11,8 +11,8 @@ import type { ProbeConnection } from './connection.js';
 import { sendRequest, type RequestSpec } from './requests.js';
 import type { Clock } from '../clock.js';
 
-export async function checkPushDisabled(conn: ProbeConnection, spec: RequestSpec, clock: Clock, timeoutMs: number): Promise<PushDisabledFacts> {
-  const attempt = await sendRequest(conn, spec, clock, timeoutMs);
+export async function checkPushDisabled(conn: ProbeConnection, spec: RequestSpec, clock: Clock, timeoutMs: number, signal?: AbortSignal): Promise<PushDisabledFacts> {
+  const attempt = await sendRequest(conn, spec, clock, timeoutMs, signal);
   const events = conn.tap.events;
   const promises = events.filter((e) => e.dir === 'recv' && e.frame.type === 'PUSH_PROMISE');
   const paths = promises.map((e) => (e.frame.type === 'PUSH_PROMISE' ? e.frame.headers?.find((h) => h.name === ':path')?.value : undefined) ?? '?');

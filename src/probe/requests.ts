@@ -51,26 +51,33 @@ interface Attempt {
 }
 
 /** Sends one request on `conn` and waits for its end, a reset, the connection's end, or the timeout. */
-export function sendRequest(conn: ProbeConnection, spec: RequestSpec, clock: Clock, timeoutMs: number): Promise<Attempt> {
+export function sendRequest(conn: ProbeConnection, spec: RequestSpec, clock: Clock, timeoutMs: number, signal?: AbortSignal): Promise<Attempt> {
   return new Promise((resolve) => {
     const a: Attempt = { status: null, contentType: null, ttfbMs: null, totalMs: null, bytes: 0, streamId: null, resetCode: null, error: null, unprocessed: false };
     const headers: Record<string, string | string[]> = { ':method': spec.method, ':path': spec.path };
     for (const [name, value] of spec.headers) headers[name] = headers[name] === undefined ? value : [...[headers[name]!].flat(), value];
     const t0 = clock.now();
     let done = false;
-    let stream: ReturnType<typeof conn.session.request>;
+    let stream: ReturnType<typeof conn.session.request> | undefined;
     const finish = (error: string | null) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       a.error = error;
       if (error === null) conn.requests++;
       resolve(a);
     };
     const timer = setTimeout(() => {
       finish(`timed out after ${timeoutMs} ms${a.status === null ? ' waiting for response headers' : ' waiting for the body'}`);
-      if (!stream.destroyed) stream.close(h2.NGHTTP2_CANCEL);
+      if (stream && !stream.destroyed) stream.close(h2.NGHTTP2_CANCEL);
     }, timeoutMs);
+    function onAbort() {
+      finish('aborted');
+      if (stream && !stream.destroyed) stream.close(h2.NGHTTP2_CANCEL);
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) return onAbort();
     try {
       stream = conn.session.request(headers, { endStream: spec.body === null });
     } catch (err) {
@@ -150,7 +157,7 @@ export async function runRequests(source: ConnectionSource, spec: RequestSpec, p
         reconnectError = `could not open a new connection: ${(err as Error).message}`;
         continue;
       }
-      const a = await sendRequest(conn, spec, clock, plan.timeoutMs);
+      const a = await sendRequest(conn, spec, clock, plan.timeoutMs, signal);
       if (a.error !== null && a.unprocessed && attempt < 2 && !signal?.aborted) {
         retried = true;
         continue;

@@ -57,6 +57,7 @@ export interface ProbeJsonReport {
   flowControlStalls: ProbeFacts['flowControlStalls'];
   idle: ProbeFacts['idle'];
   timings: ProbeFacts['timings'];
+  stepErrors: ProbeFacts['stepErrors'];
   findings: Finding[];
 }
 
@@ -107,6 +108,7 @@ export function probeJsonReport(facts: ProbeFacts, findings: readonly Finding[])
     flowControlStalls: facts.flowControlStalls,
     idle: facts.idle,
     timings: facts.timings,
+    stepErrors: facts.stepErrors,
     findings: [...findings],
   };
 }

@@ -64,6 +64,7 @@ export function renderProbeText(facts: ProbeFacts, findings: readonly Finding[],
   out.push(style.bold('Connection'));
   const rows: string[][] = facts.timings.map((t) => [t.step, formatMs(t.ms)]);
   out.push(renderTable(['step', 'time'], rows, { indent: 2 }).trimEnd());
+  for (const e of facts.stepErrors) out.push(style.yellow(`  ${e.step} check did not run: ${e.error}`));
   out.push(`  address ${facts.address ?? '-'}, ALPN ${facts.alpn ?? 'none'}${facts.tls ? ` (offered ${facts.tls.alpnOffered.join(', ')})` : ''}`);
   if (facts.tls) {
     const t = facts.tls;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Http2SecureServer, Http2Server, IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
 import type { Registry } from 'prom-client';
 import { monotonicClock, type Clock } from '../clock.js';
@@ -10,8 +9,8 @@ import { defaultRoute, RouteLabeler, type RouteFunction } from './route-label.js
 import { startRuntimePauses, type RuntimePauses } from './runtime-pauses.js';
 import { SlowRequestLog, type SlowRequest, type SlowRequestOptions } from './slow-requests.js';
 import { bump, createServerStats, type ServerStats, type SessionCloseReason } from './stats.js';
-import { createStreamHooks } from './stream-hooks.js';
-import { traceIdFromHeaders, traceStorage } from './trace.js';
+import { acquireStreamHooks, type StreamHookContext } from './stream-hooks.js';
+import { createTraceIdGenerator, traceContextWanted, traceIdFromHeaders, traceStorage, withEmittingTrace } from './trace.js';
 import { h2CodeLabel } from './h2-code-name.js';
 import { closeGracefully, type GracefulCloseOptions, type GracefulCloseResult } from './graceful-close.js';
 import { buildSnapshot, type ServerSnapshot } from './snapshot.js';
@@ -37,9 +36,11 @@ export interface InstrumentOptions {
   /**
    * Trace ids: headers to read in order (default `traceparent`, then `x-request-id`), and
    * whether to generate one when none is present (default true). `false` turns off the
-   * AsyncLocalStorage context (getTraceId() then returns undefined).
+   * AsyncLocalStorage context (getTraceId() then returns undefined). `asyncContext: true`
+   * enters the context for every request from the start rather than from the first
+   * getTraceId() call (trace.ts explains the cost).
    */
-  trace?: { header?: string | string[]; generate?: boolean | (() => string) } | false;
+  trace?: { header?: string | string[]; generate?: boolean | (() => string); asyncContext?: boolean } | false;
   /** Send a PING to every session this often and record the RTT (default: off). */
   pingIntervalMs?: number;
   /** Where push log lines go (default: stderr). */
@@ -86,6 +87,9 @@ const kInstrumented = Symbol('h2doctor.instrumented');
 export function instrument(server: Http2Server | Http2SecureServer, options: InstrumentOptions = {}): ServerDoctor {
   const target = server as (Http2Server | Http2SecureServer) & { [kInstrumented]?: boolean };
   if (target[kInstrumented] === true) throw new ConfigError('this server is already instrumented');
+  if (options.pingIntervalMs !== undefined && !(options.pingIntervalMs > 0 && Number.isFinite(options.pingIntervalMs))) {
+    throw new ConfigError(`pingIntervalMs must be a positive number of ms, got ${options.pingIntervalMs}`);
+  }
   const clock = options.clock ?? monotonicClock;
   const policy: PushPolicy = resolvePushPolicy(options.push);
   const routes = new RouteLabeler(options.route ?? defaultRoute, options.maxRoutes ?? 100);
@@ -95,14 +99,17 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
   const slow = slowOptions === undefined ? undefined : new SlowRequestLog(slowOptions);
   const runtime: RuntimePauses | undefined = slowOptions !== undefined && slowOptions.runtime !== false ? startRuntimePauses(clock) : undefined;
   const traceOn = options.trace !== false;
+  const asyncContext = options.trace !== false && options.trace?.asyncContext === true;
   const traceOptions = options.trace === false ? {} : (options.trace ?? {});
   const traceHeaders = traceOptions.header === undefined ? defaultTraceHeaders
     : (Array.isArray(traceOptions.header) ? traceOptions.header : [traceOptions.header]).map((h) => h.toLowerCase());
   const generate = traceOptions.generate === false ? undefined
     : typeof traceOptions.generate === 'function' ? traceOptions.generate
-    : traceOn ? () => randomUUID().replace(/-/g, '') : undefined;
+    : traceOn ? createTraceIdGenerator() : undefined;
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
-  const hooks = createStreamHooks({ policy, stats, clock, pushLog: new PushLogLimiter(clock), log, onStreamEnd: endRequest });
+  const hooks: StreamHookContext = { policy, stats, clock, pushLog: new PushLogLimiter(clock), log, onStreamEnd: endRequest };
+  /** Releases the stream hooks (stream-hooks.ts); set on the first request. */
+  let releaseHooks: (() => void) | undefined;
   const sessions = new Set<ServerHttp2Session>();
   const slowListeners = new Set<(request: SlowRequest) => void>();
   /** Slow requests waiting for the runtime timeline to settle, with how to publish them now. */
@@ -190,12 +197,12 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
     stats.streams.active++;
     const method = String(headers[':method'] ?? '');
     const route = routes.label({ method, path: String(headers[':path'] ?? ''), headers });
+    if (releaseHooks === undefined) releaseHooks = acquireStreamHooks(stream);
     const rec = new StreamRecord(
-      session, route, method, headers, traceIdFromHeaders(headers, traceHeaders), generate,
+      hooks, session, route, method, headers, traceIdFromHeaders(headers, traceHeaders), generate,
       clock.now(), session.streamsOpen, requestsBefore,
     );
     (stream as RecordedStream)[kStreamRecord] = rec;
-    hooks.install(stream);
     return rec;
   }
 
@@ -263,7 +270,8 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
     if (event !== 'stream' || detached) return baseEmit.apply(this, arguments as never);
     const rec = startStream(a as ServerHttp2Stream, b as IncomingHttpHeaders);
     if (!traceOn) return baseEmit.call(this, event, a, b, c, d);
-    return traceStorage.run(rec, emitStream, this, a, b, c, d);
+    if (asyncContext || traceContextWanted()) return traceStorage.run(rec, emitStream, this, a, b, c, d);
+    return withEmittingTrace(rec, () => baseEmit.call(this, event, a, b, c, d));
   }
   function emitStream(self: typeof server, a: unknown, b: unknown, c: unknown, d: unknown): boolean {
     return baseEmit.call(self, 'stream', a, b, c, d);
@@ -275,7 +283,6 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
 
   let pingTimer: NodeJS.Timeout | undefined;
   if (options.pingIntervalMs !== undefined) {
-    if (!(options.pingIntervalMs > 0)) throw new ConfigError(`pingIntervalMs must be positive, got ${options.pingIntervalMs}`);
     pingTimer = setInterval(function pingSessions() {
       for (const session of sessions) {
         if (session.closed || session.destroyed) continue;
@@ -320,6 +327,7 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
       }
       pendingSlow.clear();
       runtime?.stop();
+      releaseHooks?.();
     },
   };
   return doctor;

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
 import type { RequestTrace } from './trace.js';
+import type { StreamHookContext } from './stream-hooks.js';
 import type { SessionCloseReason } from './stats.js';
 
 /**
@@ -46,6 +47,8 @@ export class StreamRecord implements RequestTrace {
   ended = false;
 
   constructor(
+    /** The instrumentation this stream belongs to (its server's policy, counters, clock). */
+    readonly hooks: StreamHookContext,
     readonly session: SessionRecord,
     /** Bounded route label. */
     readonly route: string,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getTraceId, traceIdFromHeaders, traceStorage } from './trace.js';
+import { createTraceIdGenerator, getTraceId, traceIdFromHeaders, traceStorage } from './trace.js';
 
 const names = ['traceparent', 'x-request-id'];
 
@@ -23,4 +23,13 @@ test('getTraceId reads the store across an await and a timer', async () => {
     assert.equal(getTraceId(), 'abc');
   });
   assert.equal(getTraceId(), undefined);
+});
+
+test('generated trace ids are 32 hex, distinct, and differ between generators', () => {
+  const a = createTraceIdGenerator();
+  const b = createTraceIdGenerator();
+  const ids = new Set([a(), a(), a(), b()]);
+  assert.equal(ids.size, 4);
+  for (const id of ids) assert.match(id, /^[0-9a-f]{32}$/);
+  assert.equal(createTraceIdGenerator('00000000000000ab')(), '00000000000000ab0000000000000001');
 });

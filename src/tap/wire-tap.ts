@@ -89,7 +89,7 @@ export class WireTap extends Duplex {
     this.record = options.record ?? false;
     this.decoder = new TapDecoder({ role: options.role ?? 'client', keepData: options.keepData ?? true });
     this.ready = !innerConnecting(inner);
-    attachInner(this, inner);
+    this.attach();
   }
 
   /** Subscribes to decoded frames; returns the unsubscribe function. */
@@ -214,15 +214,15 @@ export class WireTap extends Duplex {
     else this.pendingWrite = callback;
   }
 
-  /** Completes a write held for drain. @internal */
-  releaseWrite(err: Error | null = null): void {
+  /** Completes a write held for drain. */
+  private releaseWrite(err: Error | null = null): void {
     const cb = this.pendingWrite;
     this.pendingWrite = null;
     cb?.(err);
   }
 
-  /** The inner socket is connected: node:http2 starts its session on `connect`. @internal */
-  markReady(): void {
+  /** The inner socket is connected: node:http2 starts its session on `connect`. */
+  private markReady(): void {
     if (this.ready) return;
     this.ready = true;
     // node:http2 waits for `connect` (the tap is no TLSSocket to it); a TLS inner socket's
@@ -232,8 +232,8 @@ export class WireTap extends Duplex {
     this.emit('ready');
   }
 
-  /** Decodes a chunk that crossed the tap and tells the subscribers. @internal */
-  observe(dir: TapDirection, chunk: Uint8Array): void {
+  /** Decodes a chunk that crossed the tap and tells the subscribers. */
+  private observe(dir: TapDirection, chunk: Uint8Array): void {
     if (dir === 'send') this.bytes.sent += chunk.length;
     else this.bytes.received += chunk.length;
     if (!this.decoder.decoding(dir)) return;
@@ -247,50 +247,50 @@ export class WireTap extends Duplex {
       for (const listener of this.errorListeners) listener(error);
     }
   }
+
+  /** Wires the inner socket's events to the tap. Listeners are named so stack traces read well. */
+  private attach(): void {
+    const tap = this;
+    const inner = this.inner;
+    // node:http2 reads `connecting` synchronously: a socket already connected needs no event.
+    if (tap.connecting) {
+      inner.once(inner instanceof TLSSocket ? 'secureConnect' : 'connect', function onInnerConnect() {
+        tap.markReady();
+      });
+    }
+
+    inner.on('data', function onInnerData(chunk: Buffer) {
+      tap.observe('recv', chunk);
+      // Backpressure towards the peer: stop reading until node:http2 asks for more (_read).
+      if (!tap.push(chunk)) inner.pause();
+    });
+    let innerEnded = false;
+    inner.on('end', function onInnerEnd() {
+      innerEnded = true;
+      tap.push(null);
+    });
+    inner.on('drain', function onInnerDrain() {
+      tap.releaseWrite();
+    });
+    inner.on('timeout', function onInnerTimeout() {
+      tap.emit('timeout');
+    });
+    inner.on('error', function onInnerError(err: Error) {
+      tap.destroy(err);
+    });
+    inner.on('close', function onInnerClose() {
+      tap.releaseWrite();
+      if (tap.destroyed) return;
+      // After a clean FIN, let node:http2 read what is buffered (and see the end) before the tap
+      // closes behind it; after a reset there is nothing more to deliver.
+      if (innerEnded && !tap.readableEnded && tap.readableFlowing === true) tap.once('end', () => tap.destroy());
+      else tap.destroy();
+    });
+  }
 }
 
 /** A plain socket still connecting, or a TLS client socket whose handshake is not done. */
 function innerConnecting(inner: Socket | TLSSocket): boolean {
   if (inner.connecting) return true;
   return inner instanceof TLSSocket && (inner as TLSSocket & { secureConnecting?: boolean }).secureConnecting === true;
-}
-
-/** Wires the inner socket's events to the tap. Listeners are named so stack traces read well. */
-function attachInner(tap: WireTap, inner: Socket | TLSSocket): void {
-  const connectEvent = inner instanceof TLSSocket ? 'secureConnect' : 'connect';
-  if (!tap.connecting) {
-    // Already connected: node:http2 checks `connecting` synchronously and starts at once.
-  } else {
-    inner.once(connectEvent, function onInnerConnect() {
-      tap.markReady();
-    });
-  }
-
-  inner.on('data', function onInnerData(chunk: Buffer) {
-    tap.observe('recv', chunk);
-    // Backpressure towards the peer: stop reading until node:http2 asks for more (_read).
-    if (!tap.push(chunk)) inner.pause();
-  });
-  let innerEnded = false;
-  inner.on('end', function onInnerEnd() {
-    innerEnded = true;
-    tap.push(null);
-  });
-  inner.on('drain', function onInnerDrain() {
-    tap.releaseWrite();
-  });
-  inner.on('timeout', function onInnerTimeout() {
-    tap.emit('timeout');
-  });
-  inner.on('error', function onInnerError(err: Error) {
-    tap.destroy(err);
-  });
-  inner.on('close', function onInnerClose() {
-    tap.releaseWrite();
-    if (tap.destroyed) return;
-    // After a clean FIN, let node:http2 read what is buffered (and see the end) before the tap
-    // closes behind it; after a reset there is nothing more to deliver.
-    if (innerEnded && !tap.readableEnded && tap.readableFlowing === true) tap.once('end', () => tap.destroy());
-    else tap.destroy();
-  });
 }

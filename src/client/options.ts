@@ -1,0 +1,113 @@
+import type { Clock } from '../clock.js';
+import type { BreakerOpenError, H2DoctorError, NoHealthyEndpointError } from '../errors.js';
+import type { Random } from '../random.js';
+import type { BodyLeakEvent } from './body-leak.js';
+import type { BreakerOptions, BreakerStateName, BreakerTransition } from './breaker.js';
+import type { EndpointConfig } from './endpoint.js';
+import type { FailoverRecord } from './endpoint-selection.js';
+import type { HealthCheckOptions } from './health-check.js';
+import type { PoolOptions, PoolStats } from './pool.js';
+import type { RetryBudgetSnapshot } from './retry-budget.js';
+import type { BackoffOptions } from './retry-policy.js';
+import type { SessionTlsOptions } from './session.js';
+
+/** The options and stats shapes of `createClient` (see docs/client.md). */
+
+export interface RetryOptions extends BackoffOptions {
+  /** Share of recent requests that may be retries. Default 0.2. */
+  budget?: number;
+  /** Retries per second allowed regardless of traffic. Default 10. */
+  minPerSecond?: number;
+  /** Attempts per request including the first. Default 3. */
+  maxAttempts?: number;
+  /**
+   * Retries of provably unprocessed requests (REFUSED_STREAM, above a GOAWAY's
+   * last-stream-id, connect failed), on top of maxAttempts and outside the budget: the
+   * server did no work for them. Default 5.
+   */
+  maxUnprocessedRetries?: number;
+}
+
+export interface ClientOptions {
+  endpoints: EndpointConfig[];
+  tls?: SessionTlsOptions;
+  pool?: PoolOptions;
+  breaker?: BreakerOptions;
+  retry?: RetryOptions;
+  health?: HealthCheckOptions;
+  /** Deadline per request, covering retries and the body read. Default 2000 ms. */
+  timeoutMs?: number;
+  /** An unread response body is reset after this. Default 5000 ms; 0 = GC detection only. */
+  bodyTimeoutMs?: number;
+  /** Passive ejection after a failed connect. Default 5000 ms (a passing health check ends it). */
+  ejectionMs?: number;
+  /** Statuses counted as failures by the breaker. Default: status ≥ 500. */
+  isFailureStatus?: (status: number) => boolean;
+  /** Warning sink (unconsumed bodies). Default process.emitWarning. */
+  onWarning?: (message: string) => void;
+  clock?: Clock;
+  /** Seed for backoff jitter. Default 1. */
+  seed?: number;
+  /** Or the random source itself. */
+  random?: Random;
+}
+
+export interface RequestOptions {
+  path: string;
+  /** Default GET. */
+  method?: string;
+  headers?: Record<string, string | string[]>;
+  body?: string | Uint8Array;
+  signal?: AbortSignal;
+  /** Overrides the client's timeoutMs for this request. */
+  timeoutMs?: number;
+  /** Marks a non-idempotent request safe to retry (it carries an idempotency key, say). */
+  idempotent?: boolean;
+}
+
+/** A request with a fallback: the answer used instead of failing when every breaker is open or no endpoint is healthy. */
+export interface RequestWithFallback<T> extends RequestOptions {
+  fallback: (err: BreakerOpenError | NoHealthyEndpointError) => T | Promise<T>;
+}
+
+export interface EndpointStats extends PoolStats {
+  url: string;
+  zone: string;
+  priority: number;
+  /** Attempts sent (first tries and retries). */
+  requests: number;
+  /** Attempts that were retries. */
+  retries: number;
+  /** Attempts that failed. */
+  failures: number;
+  /** Requests in flight now. */
+  inFlight: number;
+  /** Breaker state now and times it opened. */
+  breaker: { state: BreakerStateName; opens: number };
+  /** Last health check verdict (undefined: none yet or checks off). */
+  healthy: boolean | undefined;
+  /** Passive ejections after failed connects. */
+  ejections: number;
+}
+
+export interface ClientStats {
+  endpoints: EndpointStats[];
+  /** Requests started (first attempts). */
+  requests: number;
+  /** Retries taken (all endpoints). */
+  retries: number;
+  /** Retries that bypassed the budget because the server provably did not process the request. */
+  transparentRetries: number;
+  retryBudget: RetryBudgetSnapshot;
+  /** Changes of serving priority level, and how long each took from the first failure. */
+  failovers: number;
+  failoverHistory: FailoverRecord[];
+  /** Unconsumed bodies reset, in total and by path. */
+  leaks: number;
+  leaksByPath: Record<string, number>;
+}
+
+export interface ClientEvents {
+  breaker: { endpoint: string } & BreakerTransition;
+  leak: BodyLeakEvent;
+}
