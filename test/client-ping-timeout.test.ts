@@ -5,70 +5,36 @@
 // so this server is written with our codec: a raw TCP h2c peer speaking just enough HTTP/2.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { FrameDecoder } from '../src/codec/frame-decoder.js';
-import { encodeData, encodeHeaders, encodePing, encodeSettings } from '../src/codec/frame-encoder.js';
-import { HpackEncoder } from '../src/codec/hpack/encoder.js';
-import { SettingId } from '../src/codec/types.js';
 import { createClient } from '../src/client/index.js';
 import { ConnectionClosedError } from '../src/errors.js';
+import { startRawPeer, type RawPeer } from './client-fixtures.js';
 
-let server: net.Server;
-let url: string;
-/** Connections accepted so far; the ones listed in `blackHoles` never answer anything. */
-let connections = 0;
+let peer: RawPeer;
+/** Connection indexes (per server, 1-based) that answer nothing: no response, no PING ACK. */
 let blackHoles = new Set<number>();
-let pingsIgnored = 0;
-const sockets = new Set<net.Socket>();
-
-function serve(socket: net.Socket): void {
-  const index = ++connections;
-  const silent = blackHoles.has(index);
-  sockets.add(socket);
-  socket.on('close', () => sockets.delete(socket));
-  socket.on('error', () => {});
-  const decoder = new FrameDecoder({ expectPreface: true });
-  const hpack = new HpackEncoder();
-  socket.write(encodeSettings([{ id: SettingId.MAX_CONCURRENT_STREAMS, value: 100 }]));
-  socket.on('data', (chunk: Buffer) => {
-    let frames;
-    try {
-      frames = decoder.push(chunk);
-    } catch {
-      socket.destroy();
-      return;
-    }
-    for (const frame of frames) {
-      if (frame.type === 'SETTINGS' && !frame.ack) socket.write(encodeSettings([], true));
-      else if (frame.type === 'PING' && !frame.ack) {
-        if (silent) pingsIgnored++;
-        else socket.write(encodePing(frame.opaqueData, true));
-      } else if (frame.type === 'HEADERS' && !silent) {
-        const block = hpack.encode([{ name: ':status', value: '200' }]);
-        socket.write(encodeHeaders(frame.streamId, block));
-        socket.write(encodeData(frame.streamId, Buffer.from(`conn ${index}`), { endStream: true }));
-      }
-    }
-  });
-}
+/** Connection index → connections counted before the current test began. */
+let base = 0;
 
 before(async () => {
-  server = net.createServer(serve);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  peer = await startRawPeer({
+    answerPings: (conn) => !blackHoles.has(conn.index - base),
+    onRequest: (conn, streamId) => {
+      if (!blackHoles.has(conn.index - base)) conn.respond(streamId, 200, `conn ${conn.index - base}`);
+    },
+  });
 });
-after(async () => {
-  for (const s of sockets) s.destroy();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+after(() => peer.close());
+
+function reset(silent: number[]): void {
+  base = peer.connections();
+  blackHoles = new Set(silent);
+}
 
 test('a peer that never answers PING: session retired, GET retried on a new connection', async () => {
-  connections = 0;
-  blackHoles = new Set([1]);
-  pingsIgnored = 0;
-  const client = createClient({ endpoints: [{ url }], pool: { pingIntervalMs: 100, pingTimeoutMs: 200 }, timeoutMs: 5000 });
+  reset([1]);
+  const ignoredBefore = peer.pingsIgnored();
+  const client = createClient({ endpoints: [{ url: peer.url }], pool: { pingIntervalMs: 100, pingTimeoutMs: 200 }, timeoutMs: 5000 });
   try {
     const started = performance.now();
     const res = await client.request({ path: '/stock' });
@@ -76,7 +42,7 @@ test('a peer that never answers PING: session retired, GET retried on a new conn
     assert.equal(res.status, 200);
     assert.equal(await res.text(), 'conn 2');
     assert.ok(elapsed < 4000, `answered after ${elapsed.toFixed(0)} ms, before the 5 s deadline`);
-    assert.ok(pingsIgnored >= 1);
+    assert.ok(peer.pingsIgnored() > ignoredBefore);
     const ep = client.stats().endpoints[0];
     assert.equal(ep.retired['ping-timeout'], 1);
     assert.equal(ep.sessionsOpened, 2);
@@ -87,9 +53,8 @@ test('a peer that never answers PING: session retired, GET retried on a new conn
 });
 
 test('a POST on a silent connection fails fast with ConnectionClosedError, not at the deadline', async () => {
-  connections = 0;
-  blackHoles = new Set([1]);
-  const client = createClient({ endpoints: [{ url }], pool: { pingIntervalMs: 100, pingTimeoutMs: 200 }, timeoutMs: 5000 });
+  reset([1]);
+  const client = createClient({ endpoints: [{ url: peer.url }], pool: { pingIntervalMs: 100, pingTimeoutMs: 200 }, timeoutMs: 5000 });
   try {
     const started = performance.now();
     await assert.rejects(client.request({ path: '/orders', method: 'POST', body: '{}' }), ConnectionClosedError);
@@ -103,9 +68,8 @@ test('a POST on a silent connection fails fast with ConnectionClosedError, not a
 });
 
 test('a peer that answers PING keeps its session', async () => {
-  connections = 0;
-  blackHoles = new Set();
-  const client = createClient({ endpoints: [{ url }], pool: { pingIntervalMs: 50, pingTimeoutMs: 200 } });
+  reset([]);
+  const client = createClient({ endpoints: [{ url: peer.url }], pool: { pingIntervalMs: 50, pingTimeoutMs: 200 } });
   try {
     assert.equal(await (await client.request({ path: '/a' })).text(), 'conn 1');
     await new Promise((r) => setTimeout(r, 400));

@@ -19,6 +19,15 @@ const expected: Record<string, string[]> = {
     'encodeGoaway', 'encodeHeaders', 'encodePing', 'encodePriority', 'encodePushPromise', 'encodeRstStream',
     'encodeSettings', 'encodeWindowUpdate', 'frameTypeName', 'huffmanDecode', 'huffmanEncode', 'writeFrameHeader',
   ],
+  tap: [
+    'FrameLog', 'TapDecoder', 'WireTap', 'createTap', 'formatDecodeError', 'formatErrorCode', 'formatFrameLog',
+    'formatTimestamp', 'ownedFrame', 'parseNghttpLog', 'readTlsFacts', 'tapOf',
+  ],
+  client: [
+    'CircuitBreaker', 'ClientResponse', 'CountSlidingWindow', 'EndpointSelector', 'H2Client', 'RetryBudget',
+    'TimeSlidingWindow', 'backoffDelay', 'createClient', 'createSlidingWindow', 'deriveBreakerOptions',
+    'isIdempotentMethod', 'isRetryable', 'isUnprocessed',
+  ],
   chaos: [
     'ChaosProxy', 'ChaosRoute', 'FaultLog', 'FrameFaultEngine', 'STALL_SEGMENT_BYTES', 'activeFaults', 'appliesTo',
     'describeFault', 'faultKinds', 'faultToToxic', 'formatFaultCounts', 'formatFaultEvent', 'frameFaultKinds',
@@ -32,6 +41,8 @@ const sources: Record<string, string> = {
   '.': '../src/index.js',
   codec: '../src/codec/index.js',
   chaos: '../src/chaos/index.js',
+  tap: '../src/tap/index.js',
+  client: '../src/client/index.js',
 };
 
 test('package.json exports exactly the pinned subpaths', () => {

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { createTestPki } from '../src/lab/certs.js';
-import { instrument, recommendedIdleTimeoutMs, recommendedSettings } from '../src/server/index.js';
+import { getTraceId, instrument, recommendedIdleTimeoutMs, recommendedSettings } from '../src/server/index.js';
 
 const run = promisify(execFile);
 const pki = createTestPki();
@@ -123,5 +123,41 @@ test('instrumenting the same server twice is a ConfigError', async () => {
   assert.throws(() => instrument(server), { code: 'ERR_CONFIG' });
   assert.throws(() => instrument(http2.createSecureServer({ key: pki.key, cert: pki.chain }), { push: 'maybe' as never }), { code: 'ERR_CONFIG' });
   assert.throws(() => instrument(http2.createSecureServer({ key: pki.key, cert: pki.chain }), { pingIntervalMs: 0 }), { code: 'ERR_CONFIG' });
+  // Two servers on one registry with the same prefix would collide.
+  assert.throws(
+    () => instrument(http2.createSecureServer({ key: pki.key, cert: pki.chain }), { metrics: { registry: doctor.registry } }),
+    { code: 'ERR_CONFIG', message: /already been registered/ },
+  );
+  const second = instrument(http2.createSecureServer({ key: pki.key, cert: pki.chain }), { metrics: { registry: doctor.registry, prefix: 'h2_b_' }, slowRequests: false });
+  second.detach();
   doctor.detach();
+});
+
+test('h2c: curl --http2-prior-knowledge through the compat API, counted and traced', async () => {
+  const server = http2.createServer();
+  const seen: Array<string | undefined> = [];
+  server.on('request', (req, res) => {
+    seen.push(getTraceId());
+    res.setHeader('x-trace-id', getTraceId() ?? '');
+    res.end('ok');
+  });
+  const doctor = instrument(server, { slowRequests: false });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    // One curl per URL: curl 7.88.1 exits 16 when it re-uses a prior-knowledge h2c
+    // connection for a second URL, against a bare node:http2 server too.
+    for (const path of ['/a', '/b']) {
+      const { stdout } = await run('curl', ['-s', '--http2-prior-knowledge', '-D', '-', '-o', '/dev/null', '-H', 'x-request-id: curl-1', `${url}${path}`], { timeout: 15_000 });
+      assert.match(stdout, /^HTTP\/2 200/);
+      assert.match(stdout, /x-trace-id: curl-1/);
+    }
+    assert.deepEqual(seen, ['curl-1', 'curl-1']);
+    const snap = doctor.snapshot();
+    assert.deepEqual(snap.reuse, { requests: 2, reusedRequests: 0, ratio: 0 });
+    assert.equal(snap.sessions.opened, 2);
+  } finally {
+    await doctor.close({ graceMs: 500 });
+  }
 });

@@ -31,7 +31,7 @@ function blockLoop(ms: number): void {
   while (Date.now() < end) { /* busy */ }
 }
 
-interface Running { url: string; doctor: ServerDoctor; traces: Map<string, Array<string | undefined>> }
+interface Running { url: string; doctor: ServerDoctor; traces: Map<string, Array<string | undefined>>; logs: string[] }
 const running: Running[] = [];
 after(async () => {
   for (const r of running) await r.doctor.close({ graceMs: 500 });
@@ -72,10 +72,11 @@ async function start(api: 'stream' | 'compat', options: InstrumentOptions): Prom
       });
     });
   }
-  doctor = instrument(server, options);
+  const logs: string[] = [];
+  doctor = instrument(server, { log: (line) => logs.push(line), ...options });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const r = { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, doctor, traces };
+  const r = { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, doctor, traces, logs };
   running.push(r);
   return r;
 }
@@ -109,6 +110,8 @@ test('stream API, fixed threshold: slow requests are captured with trace id, tim
   const s = await start('stream', { slowRequests: { threshold: 100, keep: 10 }, trace: { asyncContext: true } });
   const captured: SlowRequest[] = [];
   const unsubscribe = s.doctor.onSlowRequest((r) => captured.push(r));
+  // A listener that throws is reported, not allowed to break the stream teardown it runs in.
+  const unsubscribeThrowing = s.doctor.onSlowRequest(() => { throw new Error('listener bug'); });
   const client = http2.connect(s.url, { ca: pki.rootCert });
   // Two slow requests at once with different traceparents, plus fast ones.
   const results = await Promise.all([
@@ -120,6 +123,8 @@ test('stream API, fixed threshold: slow requests are captured with trace id, tim
   assert.deepEqual(results, [200, 200, 200, 200]);
   await until(() => captured.length === 2, 'two slow requests published');
   unsubscribe();
+  unsubscribeThrowing();
+  assert.ok(s.logs.some((line) => /onSlowRequest listener threw: listener bug/.test(line)));
   await get(client, '/slow/c');
   client.close();
   await settled();
@@ -154,6 +159,10 @@ test('stream API, fixed threshold: slow requests are captured with trace id, tim
 
 test('a blocked event loop and a GC pause show on the slow request that suffered them', async () => {
   const s = await start('stream', { slowRequests: { threshold: 20 } });
+  // monitorEventLoopDelay records nothing until its timer has fired once (10 ms after
+  // instrument()); a stall before that is invisible to it. A server is never that young
+  // in production; here the TLS handshake can be quicker than that.
+  await sleep(50);
   const client = http2.connect(s.url, { ca: pki.rootCert });
   await get(client, '/block');
   await get(client, '/gc');
@@ -162,6 +171,8 @@ test('a blocked event loop and a GC pause show on the slow request that suffered
   const recent = s.doctor.snapshot().slowRequests.recent;
   const blocked = recent.find((r) => r.route === '/block')!;
   assert.ok(blocked.eventLoopDelayMaxMs! >= 50, `loop delay ${blocked.eventLoopDelayMaxMs}`);
+  // The process-wide view (monitorEventLoopDelay) saw the stall too.
+  assert.ok(s.doctor.snapshot().eventLoopDelay!.maxMs >= 100, JSON.stringify(s.doctor.snapshot().eventLoopDelay));
   const gc = recent.find((r) => r.route === '/gc')!;
   assert.ok(gc.gc!.count >= 1, JSON.stringify(gc.gc));
   assert.ok(gc.gc!.totalMs > 0);
@@ -196,4 +207,5 @@ test('trace: false turns the context off; slowRequests: false turns capture off'
   client.close();
   assert.deepEqual(s.traces.get('/slow/x'), [undefined, undefined]);
   assert.deepEqual(s.doctor.snapshot().slowRequests, { thresholdMs: null, total: 0, recent: [] });
+  assert.equal(s.doctor.snapshot().eventLoopDelay, null);
 });

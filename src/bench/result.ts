@@ -5,7 +5,7 @@ import type { BenchRecorder, SlowRequest } from './recorder.js';
 import type { SelfCheckSample } from './self-check.js';
 
 /**
- * The result of a bench run as plain data: what `--json` prints (schema in docs/json-bench.md)
+ * The result of a bench run as plain data: what `--json` prints (schema in docs/json.md)
  * and what the text renderer reads. Built from a (merged) recorder; pure.
  */
 export interface BenchResult {

@@ -104,9 +104,13 @@ export class H2Client {
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(new AbortError('request aborted before it started', { cause: signal.reason }));
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    if (!(timeoutMs > 0)) return Promise.reject(new ConfigError(`timeoutMs must be positive, got ${options.timeoutMs}`));
     const deadline = this.clock.now() + timeoutMs;
     const run = new RequestRun();
-    run.timer = setTimeout(() => run.fire(new DeadlineExceededError(`${method} ${options.path}: deadline of ${timeoutMs} ms passed`)), timeoutMs);
+    // Infinity means no deadline (setTimeout would clamp it to 1 ms).
+    if (timeoutMs !== Infinity) {
+      run.timer = setTimeout(() => run.fire(new DeadlineExceededError(`${method} ${options.path}: deadline of ${timeoutMs} ms passed`)), timeoutMs);
+    }
     if (signal) {
       run.onAbort = () => run.fire(new AbortError(`${method} ${options.path}: aborted`, { cause: signal.reason }));
       signal.addEventListener('abort', run.onAbort, { once: true });
@@ -165,7 +169,8 @@ export class H2Client {
             attempt,
             leaks: this.leaks,
             clock: this.clock,
-            streamDone: () => run.finish(options.signal),
+            run,
+          signal: options.signal,
           });
           endpoint.inFlight--;
           const failed = this.isFailureStatus(res.status);
@@ -242,7 +247,8 @@ export class H2Client {
         attempt: 1,
         leaks: this.leaks,
         clock: this.clock,
-        streamDone: () => run.finish(undefined),
+        run,
+        signal: undefined,
       });
       await res.dump();
       return res.status >= 200 && res.status < 300;

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { ConnectionClosedError, DeadlineExceededError, H2ErrorCode, StreamResetError, type H2DoctorError } from '../errors.js';
 import type { BodyLeakDetector, PendingBody } from './body-leak.js';
 import type { CancelSlot } from './pool.js';
-import { ClientResponse, type ExchangeState } from './response.js';
+import { ClientResponse, startReadAhead, type ExchangeState } from './response.js';
 import { UNPROCESSED } from './retry-policy.js';
 import type { PooledSession } from './session.js';
 
@@ -25,8 +25,9 @@ export interface ExchangeContext {
   attempt: number;
   leaks: BodyLeakDetector;
   clock: Clock;
-  /** Called once when the stream is closed after the response was handed out. */
-  streamDone: () => void;
+  /** Finished (deadline timer and abort listener removed) when the stream closes after the response was handed out. */
+  run: { finish(signal: AbortSignal | undefined): void };
+  signal: AbortSignal | undefined;
 }
 
 function unprocessed<E extends H2DoctorError>(err: E): E {
@@ -70,6 +71,96 @@ function http2ErrorName(code: number): string {
   return `0x${code.toString(16)}`;
 }
 
+/** One attempt's state, kept on its stream so the listeners can be shared functions. */
+class StreamExchange {
+  /** Dropped once the promise settles: the stream (held by the session) keeps this object,
+   *  and a path to `resolve` would keep the resolved ClientResponse alive, hiding it from
+   *  the FinalizationRegistry leak check. */
+  resolve: ((r: ClientResponse) => void) | undefined;
+  reject: ((e: H2DoctorError) => void) | undefined;
+  readonly state: ExchangeState = {
+    error: undefined,
+    reading: false,
+    onStreamClose: undefined,
+    early: undefined,
+    earlySize: 0,
+    ended: false,
+    readingAhead: false,
+  };
+  /** Response headers arrived. */
+  responded = false;
+  /** The stream's 'error' event, if any (a peer RST_STREAM shows up here). */
+  streamError: Error | undefined;
+  pending: PendingBody | undefined;
+
+  constructor(
+    readonly session: PooledSession,
+    readonly stream: http2.ClientHttp2Stream,
+    readonly path: string,
+    readonly slot: CancelSlot,
+    readonly ctx: ExchangeContext,
+  ) {}
+
+  fail(err: H2DoctorError): void {
+    const reject = this.reject;
+    this.resolve = undefined;
+    this.reject = undefined;
+    reject?.(err);
+  }
+
+  cancel(err: H2DoctorError): void {
+    // A deadline does not cut off a response nobody has started reading: the leak detector
+    // owns that case. An abort, or a deadline during the read, resets the stream.
+    if (this.responded && !this.state.reading && err instanceof DeadlineExceededError) return;
+    this.state.error ??= err;
+    if (!this.stream.destroyed) this.stream.close(http2.constants.NGHTTP2_CANCEL);
+    if (!this.responded) this.fail(err);
+  }
+}
+
+const EXCHANGE = Symbol('h2doctor.client.exchange');
+type StreamWithExchange = http2.ClientHttp2Stream & { [EXCHANGE]: StreamExchange };
+
+function onStreamError(this: StreamWithExchange, err: Error): void {
+  this[EXCHANGE].streamError = err;
+}
+
+function onStreamResponse(this: StreamWithExchange, responseHeaders: http2.IncomingHttpHeaders, flags: number): void {
+  const ex = this[EXCHANGE];
+  const { ctx, state } = ex;
+  ex.responded = true;
+  const pending: PendingBody = { stream: this, path: ex.path, receivedAt: ctx.clock.now(), consumed: false };
+  ex.pending = pending;
+  const response = new ClientResponse(this, responseHeaders, ctx.endpoint, ctx.attempt, pending, ctx.leaks, state);
+  if (this.endAfterHeaders || (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0) {
+    // No body (HEAD, 204, 304): nothing to leak; let the stream finish on its own.
+    pending.consumed = true;
+    this.resume();
+  } else {
+    startReadAhead(this, state);
+    ctx.leaks.track(response, pending);
+  }
+  const resolve = ex.resolve;
+  ex.resolve = undefined;
+  ex.reject = undefined;
+  resolve?.(response);
+}
+
+function onStreamClose(this: StreamWithExchange): void {
+  const ex = this[EXCHANGE];
+  const { session, state, ctx, pending } = ex;
+  session.streamClosed();
+  ex.slot.cancel = undefined;
+  if (!ex.responded) {
+    ex.fail(state.error ?? failureOf(session, this, ex.streamError));
+    return;
+  }
+  if (pending && !pending.consumed) ctx.leaks.forget(pending);
+  if (!state.error && !this.readableEnded) state.error = failureOf(session, this, ex.streamError);
+  state.onStreamClose?.();
+  ctx.run.finish(ctx.signal);
+}
+
 /**
  * Sends `req` on `session`, whose stream slot the caller already reserved. Registers its
  * canceller in `slot`: cancelling resets the stream with CANCEL (RFC 9113 §8.7).
@@ -84,62 +175,16 @@ export function exchange(session: PooledSession, req: OutgoingRequest, slot: Can
     session.streamClosed();
     return Promise.reject(unprocessed(new ConnectionClosedError(`${ctx.endpoint}: session closed before the request was sent`, { cause: err })));
   }
-  // The resolve/reject pair is dropped once the promise settles: the stream (held by the
-  // session) keeps its listeners, and a listener that could reach `resolve` would keep the
-  // resolved ClientResponse alive, hiding it from the FinalizationRegistry leak check.
-  let settle: { resolve: (r: ClientResponse) => void; reject: (e: H2DoctorError) => void } | undefined;
+  const ex = new StreamExchange(session, stream, req.path, slot, ctx);
+  (stream as StreamWithExchange)[EXCHANGE] = ex;
   const promise = new Promise<ClientResponse>((resolve, reject) => {
-    settle = { resolve, reject };
+    ex.resolve = resolve;
+    ex.reject = reject;
   });
-  const state: ExchangeState = { error: undefined, reading: false, onStreamClose: undefined };
-  let responded = false;
-  let streamError: Error | undefined;
-  let pending: PendingBody | undefined;
-  const fail = (err: H2DoctorError): void => {
-    const s = settle;
-    settle = undefined;
-    s?.reject(err);
-  };
-
-  slot.cancel = (err) => {
-    // A deadline does not cut off a response nobody has started reading: the leak detector
-    // owns that case. An abort, or a deadline during the read, resets the stream.
-    if (responded && !state.reading && err instanceof DeadlineExceededError) return;
-    state.error ??= err;
-    if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_CANCEL);
-    if (!responded) fail(err);
-  };
-
-  stream.on('error', (err) => {
-    streamError = err;
-  });
-  stream.on('response', (responseHeaders) => {
-    responded = true;
-    pending = { stream, path: req.path, receivedAt: ctx.clock.now(), consumed: false };
-    const response = new ClientResponse(stream, responseHeaders, ctx.endpoint, ctx.attempt, pending, ctx.leaks, state);
-    if (stream.endAfterHeaders) {
-      // No body (HEAD, 204, 304): nothing to leak; let the stream finish on its own.
-      pending.consumed = true;
-      stream.resume();
-    } else {
-      ctx.leaks.track(response, pending);
-    }
-    const s = settle;
-    settle = undefined;
-    s?.resolve(response);
-  });
-  stream.on('close', () => {
-    session.streamClosed();
-    slot.cancel = undefined;
-    if (!responded) {
-      fail(state.error ?? failureOf(session, stream, streamError));
-      return;
-    }
-    if (pending && !pending.consumed) ctx.leaks.forget(pending);
-    if (!state.error && !stream.readableEnded) state.error = failureOf(session, stream, streamError);
-    state.onStreamClose?.();
-    ctx.streamDone();
-  });
+  slot.cancel = (err) => ex.cancel(err);
+  stream.on('error', onStreamError);
+  stream.on('response', onStreamResponse);
+  stream.on('close', onStreamClose);
   if (req.body !== undefined) stream.end(req.body);
   return promise;
 }

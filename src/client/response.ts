@@ -1,5 +1,5 @@
 import type http2 from 'node:http2';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { ConnectionClosedError, H2ErrorCode, StreamResetError, type H2DoctorError } from '../errors.js';
 import type { BodyLeakDetector, PendingBody } from './body-leak.js';
 
@@ -16,13 +16,66 @@ export interface ExchangeState {
   reading: boolean;
   /** Set by a body read: called when the stream closes, to fail a read that did not end. */
   onStreamClose: (() => void) | undefined;
+  /** Body chunks read ahead before anyone asked (see `startReadAhead`). */
+  early: Buffer[] | undefined;
+  /** Bytes in `early`. */
+  earlySize: number;
+  /** The body's end arrived while reading ahead. */
+  ended: boolean;
+  /** Reading ahead is on (listeners attached). */
+  readingAhead: boolean;
+}
+
+/**
+ * Read-ahead bound. Most API responses fit: they arrive whole with their headers, and
+ * `text()`/`json()` then resolve without attaching listeners or waiting for the stream to
+ * flow (the costly part of a promise-shaped body API). A larger body stops at this bound and
+ * waits for the caller, keeping HTTP/2 flow control (RFC 9113 §5.2) as backpressure.
+ */
+export const READ_AHEAD_BYTES = 65_536;
+
+const STATE = Symbol('h2doctor.client.exchangeState');
+type StreamWithState = http2.ClientHttp2Stream & { [STATE]?: ExchangeState };
+
+// Listeners are shared functions reading their state off the stream: no closure per request.
+function readAheadData(this: StreamWithState, chunk: Buffer): void {
+  const state = this[STATE]!;
+  (state.early ??= []).push(chunk);
+  state.earlySize += chunk.length;
+  if (state.earlySize >= READ_AHEAD_BYTES) stopReadAhead(this, state);
+}
+
+function readAheadEnd(this: StreamWithState): void {
+  this[STATE]!.ended = true;
+}
+
+function stopReadAhead(stream: StreamWithState, state: ExchangeState): void {
+  if (!state.readingAhead) return;
+  state.readingAhead = false;
+  stream.off('data', readAheadData);
+  stream.pause();
+}
+
+/** Starts reading the body ahead of the caller, up to READ_AHEAD_BYTES. */
+export function startReadAhead(stream: http2.ClientHttp2Stream, state: ExchangeState): void {
+  (stream as StreamWithState)[STATE] = state;
+  state.readingAhead = true;
+  stream.on('data', readAheadData);
+  stream.on('end', readAheadEnd);
+}
+
+function concatEarly(state: ExchangeState): Buffer {
+  const early = state.early;
+  if (early === undefined) return Buffer.alloc(0);
+  return early.length === 1 ? early[0] : Buffer.concat(early, state.earlySize);
 }
 
 export class ClientResponse {
   /** HTTP status code. */
   readonly status: number;
-  /** Response headers, pseudo-headers removed. */
-  readonly headers: Record<string, string | string[] | undefined>;
+  /** node's header object (pseudo-headers included), turned into `headers` on first use. */
+  private readonly rawHeaders: http2.IncomingHttpHeaders;
+  private plainHeaders: Record<string, string | string[] | undefined> | undefined;
   /** Endpoint URL the response came from (after failover, it may not be the first one). */
   readonly endpoint: string;
   /** Attempts it took (1 = no retry). */
@@ -38,11 +91,20 @@ export class ClientResponse {
     private readonly state: ExchangeState,
   ) {
     this.status = Number(headers[':status']);
-    const plain: Record<string, string | string[] | undefined> = {};
-    for (const name in headers) if (name.charCodeAt(0) !== 58 /* ':' */) plain[name] = headers[name];
-    this.headers = plain;
+    this.rawHeaders = headers;
     this.endpoint = endpoint;
     this.attempts = attempts;
+  }
+
+  /** Response headers, pseudo-headers removed. */
+  get headers(): Record<string, string | string[] | undefined> {
+    if (this.plainHeaders === undefined) {
+      const plain: Record<string, string | string[] | undefined> = {};
+      const raw = this.rawHeaders;
+      for (const name in raw) if (name.charCodeAt(0) !== 58 /* ':' */) plain[name] = raw[name];
+      this.plainHeaders = plain;
+    }
+    return this.plainHeaders;
   }
 
   /** True once the body was read, handed out, or dumped. */
@@ -50,9 +112,16 @@ export class ClientResponse {
     return this.pending.consumed;
   }
 
-  /** The body as a Readable (the HTTP/2 stream); taking it counts as consuming it. */
+  /** The body as a Readable; taking it counts as consuming it. */
   get body(): Readable {
     this.claim();
+    const state = this.state;
+    if (state.ended) return Readable.from(state.early ?? []);
+    stopReadAhead(this.stream, state);
+    // Put what was read ahead back in front of the rest.
+    if (state.earlySize > 0) this.stream.unshift(concatEarly(state));
+    state.early = undefined;
+    state.earlySize = 0;
     return this.stream;
   }
 
@@ -84,9 +153,22 @@ export class ClientResponse {
     const stream = this.stream;
     const state = this.state;
     if (state.error) return Promise.reject(state.error);
+    if (state.ended) {
+      // The whole body arrived while reading ahead: the common case for API responses.
+      const rst = stream.rstCode;
+      if (rst !== undefined && rst !== H2ErrorCode.NO_ERROR) {
+        return Promise.reject(new StreamResetError(`stream reset (code ${rst}) before the body ended`, { h2Code: rst }));
+      }
+      const body = concatEarly(state);
+      state.early = undefined;
+      return Promise.resolve(asText ? body.toString('utf8') : body);
+    }
+    stopReadAhead(stream, state);
     return new Promise<Buffer | string>((resolve, reject) => {
-      let chunks: Buffer[] | Buffer | undefined;
-      let size = 0;
+      let chunks: Buffer[] | Buffer | undefined = state.early;
+      let size = state.earlySize;
+      state.early = undefined;
+      state.earlySize = 0;
       let settled = false;
       stream.on('data', (chunk: Buffer) => {
         size += chunk.length;
@@ -106,6 +188,7 @@ export class ClientResponse {
         const body = chunks === undefined ? Buffer.alloc(0) : Array.isArray(chunks) ? Buffer.concat(chunks, size) : chunks;
         resolve(asText ? body.toString('utf8') : body);
       });
+      stream.resume();
       state.onStreamClose = () => {
         if (settled) return;
         settled = true;
@@ -123,7 +206,9 @@ export class ClientResponse {
     if (this.state.reading || this.pending.consumed) return;
     this.claim();
     const stream = this.stream;
-    if (stream.destroyed || stream.readableEnded) return;
+    this.state.early = undefined;
+    if (this.state.ended || stream.destroyed || stream.readableEnded) return;
+    stopReadAhead(stream, this.state);
     await new Promise<void>((resolve) => {
       stream.once('close', () => resolve());
       stream.resume();

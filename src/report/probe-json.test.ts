@@ -4,7 +4,7 @@ import { cleanFacts } from '../diagnose/clean-facts.js';
 import { diagnose } from '../diagnose/diagnose.js';
 import { probeJsonReport, renderProbeJson, PROBE_JSON_SCHEMA } from './probe-json.js';
 
-test('the JSON report carries the fields docs/json-probe.md promises', () => {
+test('the JSON report carries the fields docs/json.md promises', () => {
   const f = cleanFacts();
   f.pushes = [{ connection: 1, associatedStreamId: 1, promisedStreamId: 2, path: '/a.js', bytes: 1000, used: false }];
   f.requests[19]!.error = 'timed out after 10 ms';

@@ -1,5 +1,5 @@
 /**
- * The `probe --json` document (schema in docs/json-probe.md). Pure: facts and findings in, a
+ * The `probe --json` document (schema in docs/json.md). Pure: facts and findings in, a
  * plain object out; times in milliseconds.
  */
 import type { Finding } from '../diagnose/finding.js';

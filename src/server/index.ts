@@ -11,6 +11,7 @@ export type { RouteFunction, RouteRequest } from './route-label.js';
 export type { PushOption, PushLimit, PushDenyReason } from './push-policy.js';
 export type { SlowRequest, SlowRequestOptions } from './slow-requests.js';
 export type { ServerSnapshot } from './snapshot.js';
+export type { LoopDelaySummary } from './runtime-pauses.js';
 export type { GracefulCloseOptions, GracefulCloseResult } from './graceful-close.js';
 export type { CompatHandler, CompatResponse } from './handlers.js';
 export type { SessionCloseReason } from './stats.js';

@@ -10,7 +10,7 @@ import { startRuntimePauses, type RuntimePauses } from './runtime-pauses.js';
 import { SlowRequestLog, type SlowRequest, type SlowRequestOptions } from './slow-requests.js';
 import { bump, createServerStats, type ServerStats, type SessionCloseReason } from './stats.js';
 import { acquireStreamHooks, type StreamHookContext } from './stream-hooks.js';
-import { createTraceIdGenerator, traceContextWanted, traceIdFromHeaders, traceStorage, withEmittingTrace } from './trace.js';
+import { createTraceIdGenerator, traceContextWanted, traceIdFromHeaders, traceStorage, swapEmittingTrace } from './trace.js';
 import { h2CodeLabel } from './h2-code-name.js';
 import { closeGracefully, type GracefulCloseOptions, type GracefulCloseResult } from './graceful-close.js';
 import { buildSnapshot, type ServerSnapshot } from './snapshot.js';
@@ -60,8 +60,8 @@ export interface ServerDoctor {
   snapshot(): ServerSnapshot;
   /**
    * Calls `listener` for every captured slow request; returns the unsubscribe. With the
-   * runtime monitor on, a slow request is published (here and in `snapshot()`) about 200 ms
-   * after it ends, once the event-loop delay and GC pauses it overlapped are recorded.
+   * runtime monitor on, a slow request is published (here and in `snapshot()`) about 70 ms
+   * after it ends, once the event-loop stalls and GC pauses it overlapped are recorded.
    */
   onSlowRequest(listener: (request: SlowRequest) => void): () => void;
   /** GOAWAY(NO_ERROR) to every session, in-flight streams get `graceMs` to finish, then close. */
@@ -94,7 +94,14 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
   const policy: PushPolicy = resolvePushPolicy(options.push);
   const routes = new RouteLabeler(options.route ?? defaultRoute, options.maxRoutes ?? 100);
   const stats: ServerStats = createServerStats();
-  const metrics: ServerMetrics = createServerMetrics(stats, options.metrics);
+  let metrics: ServerMetrics;
+  try {
+    metrics = createServerMetrics(stats, options.metrics);
+  } catch (err) {
+    // prom-client refuses a second metric of the same name: two instrumented servers on one
+    // registry need different prefixes.
+    throw new ConfigError(`metrics: ${(err as Error).message} (give each instrumented server its own registry or prefix)`, { cause: err });
+  }
   const slowOptions = options.slowRequests === false ? undefined : (options.slowRequests ?? {});
   const slow = slowOptions === undefined ? undefined : new SlowRequestLog(slowOptions);
   const runtime: RuntimePauses | undefined = slowOptions !== undefined && slowOptions.runtime !== false ? startRuntimePauses(clock) : undefined;
@@ -196,7 +203,7 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
     session.streamsOpen++;
     stats.streams.active++;
     const method = String(headers[':method'] ?? '');
-    const route = routes.label({ method, path: String(headers[':path'] ?? ''), headers });
+    const route = routes.labelFor(method, String(headers[':path'] ?? ''), headers);
     if (releaseHooks === undefined) releaseHooks = acquireStreamHooks(stream);
     const rec = new StreamRecord(
       hooks, session, route, method, headers, traceIdFromHeaders(headers, traceHeaders), generate,
@@ -256,7 +263,15 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
   function publishSlow(captured: SlowRequest): void {
     slow!.add(captured);
     stats.slowRequests++;
-    for (const listener of slowListeners) listener(captured);
+    for (const listener of slowListeners) {
+      // This runs inside node:http2's stream teardown (or a timer): a throwing listener must
+      // not break either, so its error becomes a log line.
+      try {
+        listener(captured);
+      } catch (err) {
+        log(`h2doctor: onSlowRequest listener threw: ${(err as Error)?.message ?? String(err)}`);
+      }
+    }
   }
 
   // The one hook on the server object: its own `emit`, so the bookkeeping runs before every
@@ -271,7 +286,12 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
     const rec = startStream(a as ServerHttp2Stream, b as IncomingHttpHeaders);
     if (!traceOn) return baseEmit.call(this, event, a, b, c, d);
     if (asyncContext || traceContextWanted()) return traceStorage.run(rec, emitStream, this, a, b, c, d);
-    return withEmittingTrace(rec, () => baseEmit.call(this, event, a, b, c, d));
+    const previous = swapEmittingTrace(rec);
+    try {
+      return baseEmit.call(this, event, a, b, c, d);
+    } finally {
+      swapEmittingTrace(previous);
+    }
   }
   function emitStream(self: typeof server, a: unknown, b: unknown, c: unknown, d: unknown): boolean {
     return baseEmit.call(self, 'stream', a, b, c, d);
@@ -286,9 +306,13 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
     pingTimer = setInterval(function pingSessions() {
       for (const session of sessions) {
         if (session.closed || session.destroyed) continue;
-        session.ping((err, durationMs) => {
-          if (err === null) metrics.observePingRtt(durationMs / 1000);
-        });
+        try {
+          session.ping((err, durationMs) => {
+            if (err === null) metrics.observePingRtt(durationMs / 1000);
+          });
+        } catch {
+          // Too many unanswered PINGs, or the session is going: skip it this round.
+        }
       }
     }, options.pingIntervalMs);
     pingTimer.unref();
@@ -300,7 +324,7 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
     registry: metrics.registry,
     metricsHandler: createMetricsHandler(metrics.registry),
     snapshotHandler: createSnapshotHandler(() => doctor.snapshot()),
-    snapshot: () => buildSnapshot(stats, slow),
+    snapshot: () => buildSnapshot(stats, slow, runtime),
     onSlowRequest(listener) {
       slowListeners.add(listener);
       return () => void slowListeners.delete(listener);

@@ -76,15 +76,20 @@ export class RouteLabeler {
 
   /** The bounded label for a request; a throwing or non-string route function gives `other`. */
   label(request: RouteRequest): string {
+    return this.labelFor(request.method, request.path, request.headers);
+  }
+
+  /** `label` without building the request object first (it is only built on a cache miss). */
+  labelFor(method: string, path: string, headers: RouteRequest['headers']): string {
     const cache = this.pathCache;
     if (cache !== undefined) {
-      const hit = cache.get(request.path);
+      const hit = cache.get(path);
       if (hit !== undefined) return hit;
-      const label = this.admit(request);
-      if (cache.size < RouteLabeler.pathCacheSize) cache.set(request.path, label);
+      const label = this.admit({ method, path, headers });
+      if (cache.size < RouteLabeler.pathCacheSize) cache.set(path, label);
       return label;
     }
-    return this.admit(request);
+    return this.admit({ method, path, headers });
   }
 
   private admit(request: RouteRequest): string {

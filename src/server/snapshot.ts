@@ -1,4 +1,5 @@
 import type { SlowRequest, SlowRequestLog } from './slow-requests.js';
+import type { LoopDelaySummary, RuntimePauses } from './runtime-pauses.js';
 import { reuseRatio, type ServerStats, type SessionCloseReason, type CountsByCode } from './stats.js';
 
 /** What `doctor.snapshot()` returns: plain JSON, safe to serve or log. */
@@ -11,6 +12,8 @@ export interface ServerSnapshot {
   pushes: { attempted: number; denied: Record<string, number>; sent: number; cancelled: number; bytes: number };
   resets: { sent: CountsByCode; received: CountsByCode };
   goaways: { sent: CountsByCode; received: CountsByCode };
+  /** Event-loop delay since instrumenting (monitorEventLoopDelay); null when the runtime monitor is off. */
+  eventLoopDelay: LoopDelaySummary | null;
   slowRequests: {
     /** Current threshold in ms; null while a p99 estimate warms up or when capture is off. */
     thresholdMs: number | null;
@@ -21,7 +24,7 @@ export interface ServerSnapshot {
   };
 }
 
-export function buildSnapshot(stats: ServerStats, slow: SlowRequestLog | undefined): ServerSnapshot {
+export function buildSnapshot(stats: ServerStats, slow: SlowRequestLog | undefined, runtime: RuntimePauses | undefined): ServerSnapshot {
   return {
     at: new Date().toISOString(),
     sessions: { opened: stats.sessions.opened, active: stats.sessions.active, closed: { ...stats.sessions.closed } },
@@ -30,6 +33,7 @@ export function buildSnapshot(stats: ServerStats, slow: SlowRequestLog | undefin
     pushes: { ...stats.pushes, denied: { ...stats.pushes.denied } },
     resets: { sent: { ...stats.resets.sent }, received: { ...stats.resets.received } },
     goaways: { sent: { ...stats.goaways.sent }, received: { ...stats.goaways.received } },
+    eventLoopDelay: runtime?.loopDelaySummary() ?? null,
     slowRequests: {
       thresholdMs: slow?.thresholdMs() ?? null,
       total: stats.slowRequests,

@@ -13,11 +13,11 @@ import { randomBytes } from 'node:crypto';
  * Cost, and why the context starts on demand. On Node 20, AsyncLocalStorage runs on
  * async_hooks: once any store is entered, every async resource in the process (each
  * nextTick, each socket write) pays an init hook. Measured with h2load against a small
- * node:http2 handler, that alone takes about 5 % of the server's throughput. So until some
- * code calls `getTraceId()`, an instrumented server only sets a plain variable around the
- * synchronous part of each 'stream' emit (enough for the first call to answer, when it is
- * made synchronously in a handler); the first call turns the AsyncLocalStorage context on
- * for every later request. `trace: { asyncContext: true }` turns it on from the start.
+ * node:http2 handler, that alone took 6–7 % of the server's throughput
+ * (bench/RESULTS-server.md). So until some code calls `getTraceId()`, an instrumented
+ * server only sets a plain variable around the synchronous part of each 'stream' emit
+ * (enough for the first call to answer, when it is made synchronously in a handler); the
+ * first call turns the AsyncLocalStorage context on for every later request. `trace: { asyncContext: true }` turns it on from the start.
  */
 
 /** What the store holds for one request. */
@@ -50,15 +50,15 @@ export function traceContextWanted(): boolean {
   return asyncContextWanted;
 }
 
-/** Runs `emit` with `trace` as the synchronous context; restores the previous one after. */
-export function withEmittingTrace<T>(trace: RequestTrace, emit: () => T): T {
+/**
+ * Sets the synchronous context for the 'stream' emit about to run and returns the previous
+ * one, which the caller restores in a `finally` (a setter rather than a wrapper taking a
+ * callback: no closure per request).
+ */
+export function swapEmittingTrace(trace: RequestTrace | undefined): RequestTrace | undefined {
   const previous = emitting;
   emitting = trace;
-  try {
-    return emit();
-  } finally {
-    emitting = previous;
-  }
+  return previous;
 }
 
 const traceparent = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}/;
