@@ -1,6 +1,8 @@
 /**
- * h2doctor: the root export. The libraries live at subpaths: `h2doctor/codec` (frames + HPACK),
- * and, as they land, `h2doctor/server`, `h2doctor/client`, `h2doctor/chaos`.
+ * h2doctor: the root export (the error hierarchy and the version). The libraries live at
+ * subpaths: `h2doctor/codec` (RFC 9113 frames + RFC 7541 HPACK), `h2doctor/tap` (wire tap),
+ * `h2doctor/server` (instrument a node:http2 server), `h2doctor/client` (pooled resilient
+ * client), `h2doctor/chaos` (fault-injecting proxy).
  */
 export * from './errors.js';
 export { version } from './version.js';

@@ -23,6 +23,10 @@ const expected: Record<string, string[]> = {
     'FrameLog', 'TapDecoder', 'WireTap', 'createTap', 'formatDecodeError', 'formatErrorCode', 'formatFrameLog',
     'formatTimestamp', 'ownedFrame', 'parseNghttpLog', 'readTlsFacts', 'tapOf',
   ],
+  server: [
+    'OTHER_ROUTE', 'PushDeniedError', 'getTraceId', 'instrument', 'normaliseRoute', 'recommendedIdleTimeoutMs',
+    'recommendedSettings', 'traceIdFromHeaders',
+  ],
   client: [
     'CircuitBreaker', 'ClientResponse', 'CountSlidingWindow', 'EndpointSelector', 'H2Client', 'RetryBudget',
     'TimeSlidingWindow', 'backoffDelay', 'createClient', 'createSlidingWindow', 'deriveBreakerOptions',
@@ -43,6 +47,7 @@ const sources: Record<string, string> = {
   chaos: '../src/chaos/index.js',
   tap: '../src/tap/index.js',
   client: '../src/client/index.js',
+  server: '../src/server/index.js',
 };
 
 test('package.json exports exactly the pinned subpaths', () => {
