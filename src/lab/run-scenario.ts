@@ -72,9 +72,9 @@ function deadlineFrom(calibration: Calibration): { deadlineMs: number; tuning: R
     latenciesMs: calibration.inventoryLatenciesMs,
     requestsPerSecond: Math.max(1, calibration.inventoryCallsPerSecond),
   });
-  // A deadline at 4 × the breaker's slow-call threshold, at least 100 ms: a healthy call is
-  // never cut, a call stuck behind a 3 s spike is.
-  const deadlineMs = Math.max(100, Math.ceil(tuning.options.slowCallMs * 4));
+  // A deadline at twice the breaker's slow-call threshold (itself P99 × 1.5, rounded up), at
+  // least 100 ms: a healthy call is never cut, a call stuck behind a 3 s spike is.
+  const deadlineMs = Math.max(100, Math.ceil(tuning.options.slowCallMs * 2));
   return { deadlineMs, tuning };
 }
 

@@ -45,10 +45,15 @@ export interface LabSize {
   /** Client connections × streams per connection. */
   connections: number;
   streams: number;
+  /**
+   * Requests of an unmeasured healthy pass before the first scenario: JIT warm-up would
+   * otherwise land in whichever scenario runs first.
+   */
+  warmupRequests: number;
 }
 
-export const fullSize: LabSize = { requests: 3000, spikeRequests: 400, failoverRequests: 6000, connections: 8, streams: 8 };
-export const quickSize: LabSize = { requests: 600, spikeRequests: 64, failoverRequests: 1500, connections: 8, streams: 8 };
+export const fullSize: LabSize = { requests: 3000, spikeRequests: 400, failoverRequests: 6000, connections: 8, streams: 8, warmupRequests: 1000 };
+export const quickSize: LabSize = { requests: 600, spikeRequests: 64, failoverRequests: 1500, connections: 8, streams: 8, warmupRequests: 300 };
 
 /** The incident's numbers that shape the lab: pushed asset size, link, spike. */
 export const labConstants = {

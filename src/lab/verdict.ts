@@ -115,7 +115,7 @@ function mechanism(r: ScenarioReport, m: ScenarioMeasurement): string {
     }
     case 'inventory-spike-protected': {
       const t = r.evidence.breakerTuning;
-      return `Same spikes; calls past the ${t ? `${t.deadlineMs} ms` : ''} deadline got the fallback (${r.fallbacks ?? 0} fallbacks, breaker opened ${r.breakerOpens ?? 0}×), so P99 stayed at ${p99}.`;
+      return `Same spikes; calls past the ${t ? `${t.deadlineMs} ms ` : ''}deadline, and every call while the breaker was open (opened ${r.breakerOpens ?? 0}×), got the fallback: ${r.fallbacks ?? 0} of ${r.requests} orders answered without live stock, and P99 stayed at ${p99}.`;
     }
     case 'zone-failover':
       return m.failoverMs === undefined
