@@ -13,12 +13,9 @@
  * round is reported.
  * Targets (issue 4): req/s ≥ 0.8 × h2load's, CPU per request ≤ 1.5 × h2load's, RSS ≤ 150 MB.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, connect, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { startNghttpd } from './support.js';
 
 interface Measure {
   rps: number;
@@ -73,27 +70,6 @@ function cli(url: string, requests: number): Measure {
   return { rps: result.rps, cpuMs: (Number(t[1]) + Number(t[2])) * 1000, requests: result.requests.succeeded, rssMb: Number(t[3]) / 1024 };
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const c = connect(port, '127.0.0.1');
-      c.once('connect', () => (c.destroy(), resolve(true)));
-      c.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('nghttpd did not start');
-}
-
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -102,13 +78,9 @@ async function main(): Promise<void> {
     return i > 0 ? Number(process.argv[i + 1]) : dflt;
   };
   const rounds = arg('--rounds', 3), requests = arg('--requests', 200_000), rssRequests = arg('--rss-requests', 1_000_000);
-  const dir = mkdtempSync(join(tmpdir(), 'h2doctor-bench-'));
-  writeFileSync(join(dir, 'index.html'), '{"ok":true}\n');
-  const port = await freePort();
-  const server = spawn('/usr/sbin/nghttpd', ['--no-tls', '-d', dir, String(port)], { stdio: 'ignore' });
+  const server = await startNghttpd({ files: { 'index.html': '{"ok":true}\n' } });
   try {
-    await waitForPort(port);
-    const url = `http://127.0.0.1:${port}/index.html`;
+    const url = `${server.url}/index.html`;
     h2load(url, 10_000); // warm nghttpd
     const a: Measure[] = [], b: Measure[] = [], c: Measure[] = [];
     for (let i = 0; i < rounds; i++) {
@@ -136,7 +108,7 @@ async function main(): Promise<void> {
     for (const r of rows) console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
     console.log(`succeeded: ours ${a.map((m) => m.requests).join('/')} h2load ${b.map((m) => m.requests).join('/')}; RSS run: ${rss.requests} succeeded`);
   } finally {
-    server.kill();
+    await server.stop();
   }
 }
 

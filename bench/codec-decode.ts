@@ -17,17 +17,13 @@
  * through this decoder and must stay near h2load's CPU per request; the ratio shows what share
  * of that budget decoding takes.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { FrameDecoder } from '../src/codec/frame-decoder.js';
 import { encodeData, encodeHeaders, encodePing, encodeSettings, encodeWindowUpdate } from '../src/codec/frame-encoder.js';
 import { HpackDecoder } from '../src/codec/hpack/decoder.js';
 import { HpackEncoder } from '../src/codec/hpack/encoder.js';
 import { createRandom, randomInt, type Random } from '../src/random.js';
 import type { Frame, HeaderField } from '../src/codec/types.js';
+import { h2loadCpuSeconds, startNghttpd, type Nghttpd } from './support.js';
 
 const args = process.argv.slice(2);
 function flag(name: string, fallback: number): number {
@@ -166,44 +162,26 @@ function measure(chunks: Uint8Array[], withHeaders: boolean, reuseBuffers: boole
   return best!;
 }
 
-/** A free loopback port: bind port 0, read it, close. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** h2load's user+sys CPU per request for the same body-size mix, or a reason it could not run. */
 async function h2loadCpuPerRequest(bodySizes: number[]): Promise<{ usPerRequest: number; requests: number } | string> {
-  if (spawnSync('h2load', ['--version']).status !== 0) return 'h2load not installed';
-  if (spawnSync('nghttpd', ['--version']).status !== 0) return 'nghttpd not installed';
-  const dir = mkdtempSync(join(tmpdir(), 'h2doctor-bench-'));
   // Sixteen files whose sizes are spread over the same distribution as the decoded stream.
   const sorted = [...bodySizes].sort((a, b) => a - b);
-  const paths: string[] = [];
-  for (let i = 0; i < 16; i++) {
-    const size = sorted[Math.floor(((i + 0.5) / 16) * sorted.length)]!;
-    writeFileSync(join(dir, `b${i}`), Buffer.alloc(size, 0x61));
-    paths.push(`b${i}`);
-  }
-  const port = await freePort();
-  const server = spawn('nghttpd', ['--no-tls', '-d', dir, '-a', '127.0.0.1', String(port)], { stdio: 'ignore' });
+  const files: Record<string, Uint8Array> = {};
+  for (let i = 0; i < 16; i++) files[`b${i}`] = Buffer.alloc(sorted[Math.floor(((i + 0.5) / 16) * sorted.length)]!, 0x61);
+  let server: Nghttpd;
   try {
-    await new Promise((r) => setTimeout(r, 300));
-    const urls = paths.map((p) => `http://127.0.0.1:${port}/${p}`);
+    server = await startNghttpd({ files });
+  } catch (err) {
+    return (err as Error).message;
+  }
+  try {
+    const urls = Object.keys(files).map((p) => `${server.url}/${p}`);
     const requests = Math.max(1600, Math.ceil(bodySizes.length / 16) * 16);
-    const run = spawnSync('bash', ['-c', `TIMEFORMAT='%U %S'; time h2load -n ${requests} -c 1 -m 8 ${urls.join(' ')} > /dev/null`], { encoding: 'utf8' });
-    const times = run.stderr.trim().split(/\s+/).slice(-2).map(Number);
-    if (run.status !== 0 || times.some((t) => !Number.isFinite(t))) return `h2load failed: ${run.stderr.trim().split('\n').pop()}`;
-    return { usPerRequest: ((times[0]! + times[1]!) * 1e6) / requests, requests };
+    const cpu = h2loadCpuSeconds(['-n', String(requests), '-c', '1', '-m', '8', ...urls]);
+    if (typeof cpu === 'string') return cpu;
+    return { usPerRequest: (cpu * 1e6) / requests, requests };
   } finally {
-    server.kill();
-    rmSync(dir, { recursive: true, force: true });
+    await server.stop();
   }
 }
 

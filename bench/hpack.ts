@@ -17,16 +17,13 @@
  *   request is the share of h2load's budget HPACK decoding takes.
  * CPU time is process.cpuUsage, best of the rounds.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
 import { HpackDecoder } from '../src/codec/hpack/decoder.js';
 import { HpackEncoder } from '../src/codec/hpack/encoder.js';
 import { HUFFMAN_CODES, HUFFMAN_CODE_LENGTHS } from '../src/codec/hpack/huffman-table.js';
 import { huffmanDecodeInto, huffmanEncode } from '../src/codec/hpack/huffman.js';
 import type { HeaderField } from '../src/codec/types.js';
+import { h2loadCpuSeconds, startNghttpd, type Nghttpd } from './support.js';
 
 const args = process.argv.slice(2);
 const roundsAt = args.indexOf('--rounds');
@@ -216,35 +213,21 @@ console.log(`ratio: byte table is ${fmt(walkNs / tableNs, 1)}× the bit walk's s
 
 // ---------------------------------------------------------------- anchor
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** h2load's user + sys CPU per request against nghttpd (h2c, loopback), or why it could not run. */
 async function h2loadNsPerRequest(): Promise<{ ns: number; requests: number } | string> {
-  if (spawnSync('h2load', ['--version']).status !== 0) return 'h2load not installed';
-  if (spawnSync('nghttpd', ['--version']).status !== 0) return 'nghttpd not installed';
-  const docroot = mkdtempSync(join(tmpdir(), 'hpack-bench-'));
-  writeFileSync(join(docroot, 'small.json'), '{"ok":true}\n');
-  const port = await freePort();
-  const server = spawn('nghttpd', ['--no-tls', '-d', docroot, String(port)], { stdio: 'ignore' });
+  let server: Nghttpd;
   try {
-    await new Promise((r) => setTimeout(r, 300));
+    server = await startNghttpd({ files: { 'small.json': '{"ok":true}\n' } });
+  } catch (err) {
+    return (err as Error).message;
+  }
+  try {
     const requests = 20_000;
-    const run = spawnSync('bash', ['-c', `TIMEFORMAT='%U %S'; time h2load -n ${requests} -c 1 -m 10 http://127.0.0.1:${port}/small.json > /dev/null`], { encoding: 'utf8' });
-    const times = run.stderr.trim().split(/\s+/).slice(-2).map(Number);
-    if (run.status !== 0 || times.length < 2 || times.some((t) => !Number.isFinite(t))) return `h2load failed: ${run.stderr.trim().split('\n').pop()}`;
-    return { ns: ((times[0]! + times[1]!) * 1e9) / requests, requests };
+    const cpu = h2loadCpuSeconds(['-n', String(requests), '-c', '1', '-m', '10', `${server.url}/small.json`]);
+    if (typeof cpu === 'string') return cpu;
+    return { ns: (cpu * 1e9) / requests, requests };
   } finally {
-    server.kill();
-    rmSync(docroot, { recursive: true, force: true });
+    await server.stop();
   }
 }
 

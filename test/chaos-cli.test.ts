@@ -2,46 +2,26 @@
 // with --log, --scenario, several routes and --api alone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import http2 from 'node:http2';
-import { PassThrough } from 'node:stream';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { command } from '../src/cli/commands/chaos.js';
-import { describeFailure } from '../src/cli/exit.js';
-import type { CliIO } from '../src/cli/io.js';
+import { captureIO, runCommand } from './support/cli.js';
+import { startOkUpstream } from './support/chaos.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chaos-cli-'));
 let h2: http2.Http2Server;
 let upstream = '';
 
 before(async () => {
-  h2 = http2.createServer((_req, res) => res.end('ok'));
-  await new Promise<void>((r) => h2.listen(0, '127.0.0.1', r));
-  upstream = `127.0.0.1:${(h2.address() as net.AddressInfo).port}`;
+  ({ server: h2, upstream } = await startOkUpstream());
 });
 after(() => h2.close());
 
 /** Runs the command the way main() does: errors become an exit code and one line. */
-async function chaos(argv: string[], signal = new AbortController().signal, onOut?: (text: string) => void) {
-  const stdout = new PassThrough(), stderr = new PassThrough();
-  let out = '', err = '';
-  stdout.on('data', (d) => {
-    out += d;
-    onOut?.(out);
-  });
-  stderr.on('data', (d) => (err += d));
-  const io: CliIO = { stdout, stderr, isTTY: false, env: {} };
-  let code: number;
-  try {
-    code = await command.run(argv, io, signal);
-  } catch (e) {
-    const f = describeFailure(e, false);
-    err += `${f.line}\n`;
-    code = f.code;
-  }
-  return { code, out, err };
+function chaos(argv: string[], signal?: AbortSignal, onOut?: (text: string) => void) {
+  return runCommand(command, argv, signal, onOut);
 }
 
 function get(url: string): Promise<number> {
@@ -139,17 +119,10 @@ test('--scenario runs phases; --api alone starts with no proxies', async () => {
 
 test('through main(): `h2doctor chaos --help` and a bad flag map to exit codes in one place', async () => {
   const { main } = await import('../src/cli/main.js');
-  const capture = () => {
-    const stdout = new PassThrough(), stderr = new PassThrough();
-    let out = '', err = '';
-    stdout.on('data', (d) => (out += d));
-    stderr.on('data', (d) => (err += d));
-    return { io: { stdout, stderr, isTTY: false, env: {} } as CliIO, out: () => out, err: () => err };
-  };
-  const help = capture();
+  const help = captureIO();
   assert.equal(await main(['chaos', '--help'], help.io), 0);
   assert.match(help.out(), /Usage: h2doctor chaos --listen HOST:PORT --upstream HOST:PORT/);
-  const bad = capture();
+  const bad = captureIO();
   assert.equal(await main(['chaos', '--upstream', '127.0.0.1:1', '--goaway-after', 'soon'], bad.io), 2);
   assert.match(bad.err(), /^h2doctor: --goaway-after: 'soon' is not a duration/);
 });

@@ -4,17 +4,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
-import net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { startChaos } from '../src/chaos/start-chaos.js';
+import { startOkUpstream } from './support/chaos.js';
 
 let h2: http2.Http2Server;
 let upstream = '';
 
 before(async () => {
-  h2 = http2.createServer((_req, res) => res.end('ok'));
-  await new Promise<void>((r) => h2.listen(0, '127.0.0.1', r));
-  upstream = `127.0.0.1:${(h2.address() as net.AddressInfo).port}`;
+  ({ server: h2, upstream } = await startOkUpstream());
 });
 after(() => h2.close());
 

@@ -5,14 +5,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import net from 'node:net';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { createTap, type WireTap } from '../src/tap/wire-tap.js';
-import { startChaos, type ChaosProxy } from '../src/chaos/start-chaos.js';
-import type { FaultEvent } from '../src/chaos/fault-log.js';
+import type { WireTap } from '../src/tap/wire-tap.js';
+import type { ChaosProxy } from '../src/chaos/start-chaos.js';
+import { withProxy } from './support/chaos.js';
+import { startNghttpd, type Nghttpd } from './support/nghttpd.js';
+import { connectTapped } from './support/tap.js';
 
 const run = promisify(execFile);
 let h2: http2.Http2Server;
@@ -21,16 +20,8 @@ let h2Addr = '';
 const serverResets: number[] = [];
 /** Server sessions, with the time their SETTINGS were acknowledged. */
 const serverSettingsAcked: number[] = [];
-let nghttpd: ChildProcess | undefined;
+let nghttpd: Nghttpd | undefined;
 let nghttpdAddr = '';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 before(async () => {
   h2 = http2.createServer();
@@ -49,37 +40,17 @@ before(async () => {
   await new Promise<void>((r) => h2.listen(0, '127.0.0.1', r));
   h2Addr = `127.0.0.1:${(h2.address() as net.AddressInfo).port}`;
 
-  const dir = mkdtempSync(join(tmpdir(), 'chaos-nghttpd-'));
-  writeFileSync(join(dir, 'index.html'), 'hello from nghttpd\n');
-  const port = await freePort();
-  nghttpd = spawn('/usr/sbin/nghttpd', ['--no-tls', '-d', dir, '-a', '127.0.0.1', String(port)], { stdio: 'ignore' });
-  nghttpdAddr = `127.0.0.1:${port}`;
-  for (let i = 0; i < 50; i++) {
-    const ok = await new Promise<boolean>((r) => net.connect(port, '127.0.0.1').on('connect', function (this: net.Socket) { this.destroy(); r(true); }).on('error', () => r(false)));
-    if (ok) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  nghttpd = await startNghttpd({ files: { 'index.html': 'hello from nghttpd\n' } });
+  nghttpdAddr = `127.0.0.1:${nghttpd.port}`;
 });
-after(() => {
+after(async () => {
   h2.close();
-  nghttpd?.kill();
+  await nghttpd?.stop();
 });
-
-async function withProxy(upstream: string, faults: string[], fn: (px: ChaosProxy, events: FaultEvent[]) => Promise<void>): Promise<void> {
-  const events: FaultEvent[] = [];
-  const px = await startChaos({ upstream, faults, seed: 1, log: (e) => events.push(e) });
-  try {
-    await fn(px, events);
-  } finally {
-    await px.close();
-  }
-}
 
 /** A node:http2 session whose socket is tapped. */
 function tappedSession(px: ChaosProxy): { session: http2.ClientHttp2Session; tap: WireTap } {
-  const port = Number(px.url.split(':').pop());
-  const tap = createTap(net.connect(port, '127.0.0.1'), { record: true });
-  const session = http2.connect(px.url, { createConnection: () => tap });
+  const { tap, session } = connectTapped(Number(px.url.split(':').pop()));
   session.on('error', () => {});
   return { session, tap };
 }

@@ -6,8 +6,8 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startChaos, type ChaosProxy } from '../src/chaos/start-chaos.js';
-import type { FaultEvent } from '../src/chaos/fault-log.js';
+import type { ChaosProxy } from '../src/chaos/start-chaos.js';
+import { withProxy } from './support/chaos.js';
 
 const run = promisify(execFile);
 let h2: http2.Http2Server;
@@ -37,16 +37,6 @@ after(() => {
   h2.close();
   raw.close();
 });
-
-async function withProxy(upstream: string, faults: string[], fn: (px: ChaosProxy, events: FaultEvent[]) => Promise<void>): Promise<void> {
-  const events: FaultEvent[] = [];
-  const px = await startChaos({ upstream, faults, seed: 1, log: (e) => events.push(e) });
-  try {
-    await fn(px, events);
-  } finally {
-    await px.close();
-  }
-}
 
 /** One GET over a fresh node:http2 session; resolves with status, body length and time. */
 function get(url: string, path = '/'): Promise<{ status: number; bytes: number; ms: number }> {

@@ -6,14 +6,7 @@ import net from 'node:net';
 import { readdirSync } from 'node:fs';
 import { startChaos } from '../src/chaos/start-chaos.js';
 import type { FaultEvent } from '../src/chaos/fault-log.js';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { freePort } from './support/net.js';
 
 function connectAndSend(port: number): Promise<{ error?: string; echoed: boolean; ms: number }> {
   return new Promise((resolve) => {

@@ -1,17 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { PassThrough } from 'node:stream';
 import { main } from '../src/cli/main.js';
-import type { CliIO } from '../src/cli/io.js';
-
-function captureIO(): { io: CliIO; out: () => string; err: () => string } {
-  const stdout = new PassThrough(), stderr = new PassThrough();
-  let o = '', e = '';
-  stdout.on('data', (d) => (o += d));
-  stderr.on('data', (d) => (e += d));
-  return { io: { stdout, stderr, isTTY: false, env: {} }, out: () => o, err: () => e };
-}
+import { captureIO } from './support/cli.js';
 
 test('--help lists usage and exits 0', async () => {
   const c = captureIO();

@@ -7,6 +7,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createClient, type H2Client } from '../src/client/index.js';
 import { rootCa, startServer, type TestServer } from './client-fixtures.js';
+import { waitFor } from './support/wait.js';
 
 let server: TestServer;
 const resetCodes: number[] = [];
@@ -22,14 +23,6 @@ before(async () => {
 });
 after(() => server.close());
 
-async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 test('a body not read within bodyTimeoutMs is reset with CANCEL, counted, warned once per path', async () => {
   const warnings: string[] = [];
   const client = createClient({ endpoints: [{ url: server.url }], tls: { ca: rootCa() }, bodyTimeoutMs: 150, onWarning: (m) => warnings.push(m) });
@@ -40,15 +33,15 @@ test('a body not read within bodyTimeoutMs is reset with CANCEL, counted, warned
     const read = await client.request({ path: '/read' });
     assert.equal((await read.text()).length, 200_000);
     assert.equal(leaked1.status, 200);
-    await waitFor(() => client.stats().leaks === 2);
+    await waitFor(() => client.stats().leaks === 2, 3000);
     assert.deepEqual(client.stats().leaksByPath, { '/report': 2 });
     assert.equal(warnings.length, 1, 'one warning per path');
     assert.match(warnings[0], /\/report .*reset \(CANCEL\)/);
-    await waitFor(() => resetCodes.filter((c) => c === 8).length === 2);
-    await waitFor(() => client.stats().endpoints[0].inFlight === 0 && client.stats().endpoints[0].queued === 0);
+    await waitFor(() => resetCodes.filter((c) => c === 8).length === 2, 3000);
+    await waitFor(() => client.stats().endpoints[0].inFlight === 0 && client.stats().endpoints[0].queued === 0, 3000);
     // The reset freed the stream slots: the session goes idle.
     const session = (client as unknown as { endpoints: Array<{ pool: { openSessions(): Array<{ active: number }> } }> }).endpoints[0].pool.openSessions()[0];
-    await waitFor(() => session.active === 0);
+    await waitFor(() => session.active === 0, 3000);
     // Reading a reset body says why instead of hanging.
     await assert.rejects(leaked2.text(), /reset unread/);
   } finally {
@@ -75,7 +68,7 @@ test('a response garbage-collected unread is reset and counted', async () => {
     assert.equal(client.stats().leaks, 1);
     assert.deepEqual(client.stats().leaksByPath, { '/forgotten': 1 });
     assert.match(warnings[0], /garbage-collected unread/);
-    await waitFor(() => resetCodes.includes(8));
+    await waitFor(() => resetCodes.includes(8), 3000);
   } finally {
     await client.close();
   }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createClient } from '../src/client/index.js';
 import { AbortError, DeadlineExceededError, StreamResetError } from '../src/errors.js';
 import { rootCa, startServer, type TestServer } from './client-fixtures.js';
+import { waitFor } from './support/wait.js';
 
 let server: TestServer;
 const resetCodes: number[] = [];
@@ -21,14 +22,6 @@ before(async () => {
   });
 });
 after(() => server.close());
-
-async function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 test('timeoutMs fires: DeadlineExceededError and the server sees RST_STREAM(CANCEL)', async () => {
   const client = createClient({ endpoints: [{ url: server.url }], tls: { ca: rootCa() } });

@@ -10,20 +10,11 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { HpackDecoder } from '../src/codec/hpack/decoder.js';
 import { HpackEncoder } from '../src/codec/hpack/encoder.js';
-import type { HeaderField } from '../src/codec/types.js';
+import { SettingId, type HeaderField } from '../src/codec/types.js';
+import { CONNECTION_PREFACE_BYTES, encodeHeaders, encodeSettings } from '../src/codec/frame-encoder.js';
 
-const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 const SERVER_TABLE_SIZE = 1024; // server's decoder table: our encoder must shrink to it
 const CLIENT_TABLE_SIZE = 256; // our decoder table: nghttp2's encoder must shrink to it
-
-function frame(type: number, flags: number, streamId: number, payload: Uint8Array): Buffer {
-  const header = Buffer.alloc(9);
-  header.writeUIntBE(payload.length, 0, 3);
-  header[3] = type;
-  header[4] = flags;
-  header.writeUInt32BE(streamId, 5);
-  return Buffer.concat([header, payload]);
-}
 
 interface Seen {
   headers: Record<string, string | string[] | undefined>;
@@ -96,7 +87,7 @@ test('node:http2 (nghttp2) decodes our blocks and we decode its blocks, through 
         for (let at = 0; at + 6 <= payload.length; at += 6) {
           if (payload.readUInt16BE(at) === 0x1) encoder.setMaxTableSize(payload.readUInt32BE(at + 2));
         }
-        socket.write(frame(0x4, 0x1, 0, new Uint8Array(0)));
+        socket.write(encodeSettings([], true));
       } else if (type === 0x4) {
         // Our SETTINGS were acknowledged: from now on the peer's encoder obeys our table size.
         decoder.setMaxTableSize(CLIENT_TABLE_SIZE);
@@ -134,17 +125,14 @@ test('node:http2 (nghttp2) decodes our blocks and we decode its blocks, through 
   }
 
   // SETTINGS_HEADER_TABLE_SIZE = 256 for the server's encoder.
-  const settings = Buffer.alloc(6);
-  settings.writeUInt16BE(0x1, 0);
-  settings.writeUInt32BE(CLIENT_TABLE_SIZE, 2);
-  socket.write(Buffer.concat([PREFACE, frame(0x4, 0, 0, settings)]));
+  socket.write(Buffer.concat([CONNECTION_PREFACE_BYTES, encodeSettings([{ id: SettingId.HEADER_TABLE_SIZE, value: CLIENT_TABLE_SIZE }])]));
 
   const sent: HeaderField[][] = [];
   async function batch(from: number, to: number): Promise<void> {
     for (let i = from; i < to; i++) {
       const fields = request(i);
       sent[i] = fields;
-      socket.write(frame(0x1, 0x1 | 0x4, 2 * i + 1, encoder.encode(fields)));
+      socket.write(encodeHeaders(2 * i + 1, encoder.encode(fields), { endStream: true }));
     }
     await until(() => ended.size >= to);
   }

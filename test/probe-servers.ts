@@ -7,16 +7,19 @@ import http2, { type Http2SecureServer, type Http2Server, type ServerHttp2Stream
 import https from 'node:https';
 import http from 'node:http';
 import net from 'node:net';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants as cryptoConstants } from 'node:crypto';
-import { PassThrough } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { createTestPki, type TestPki } from '../src/lab/certs.js';
-import type { CliIO } from '../src/cli/io.js';
+import { encodeData, encodeHeaders, encodePing, encodePushPromise, encodeSettings } from '../src/codec/frame-encoder.js';
+import { runCommand } from './support/cli.js';
+import { startNghttpd as startNghttpdServer } from './support/nghttpd.js';
+
+export { freePort } from './support/net.js';
+export { captureIO } from './support/cli.js';
 
 export const pki = createTestPki();
 
@@ -163,23 +166,8 @@ export async function startSilentServer(): Promise<Running> {
   return { url: `http://127.0.0.1:${port}/`, port, close: closer(server, sockets) };
 }
 
-/** A port nothing listens on (bound, then released). */
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = addressOf(s);
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
-function frame(type: number, flags: number, streamId: number, payload: Buffer): Buffer {
-  const h = Buffer.alloc(9);
-  h.writeUIntBE(payload.length, 0, 3);
-  h[3] = type;
-  h[4] = flags;
-  h.writeUInt32BE(streamId, 5);
-  return Buffer.concat([h, payload]);
-}
+/** HPACK `:status: 200`, static table index 8 (RFC 7541 Appendix A). */
+const STATUS_200 = Uint8Array.of(0x88);
 
 /** HPACK literal without indexing, indexed name (RFC 7541 §6.2.2), short values only. */
 function literal(nameIndex: number, value: string): Buffer {
@@ -196,7 +184,7 @@ export async function startPushIgnoringServer(): Promise<Running> {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
-    socket.write(frame(0x4, 0, 0, Buffer.alloc(0)));
+    socket.write(encodeSettings([]));
     let buf = Buffer.alloc(0);
     let prefaceSeen = false;
     let promised = 2;
@@ -213,20 +201,18 @@ export async function startPushIgnoringServer(): Promise<Running> {
         const type = buf[3]!, flags = buf[4]!, streamId = buf.readUInt32BE(5) & 0x7fffffff;
         const payload = buf.subarray(9, 9 + len);
         buf = buf.subarray(9 + len);
-        if (type === 0x4 && (flags & 0x1) === 0) socket.write(frame(0x4, 0x1, 0, Buffer.alloc(0)));
-        if (type === 0x6 && (flags & 0x1) === 0) socket.write(frame(0x6, 0x1, 0, payload));
+        if (type === 0x4 && (flags & 0x1) === 0) socket.write(encodeSettings([], true));
+        if (type === 0x6 && (flags & 0x1) === 0) socket.write(encodePing(payload, true));
         if (type === 0x1 && (flags & 0x4) !== 0) {
           const p = promised;
           promised += 2;
-          const id = Buffer.alloc(4);
-          id.writeUInt32BE(p);
           const block = Buffer.concat([Buffer.from([0x82, 0x86]), literal(0x04, '/style.css'), literal(0x01, 'localhost')]);
-          socket.write(frame(0x5, 0x4, streamId, Buffer.concat([id, block])));
-          socket.write(frame(0x1, 0x4, streamId, Buffer.from([0x88])));
-          socket.write(frame(0x0, 0x1, streamId, Buffer.from('{}')));
+          socket.write(encodePushPromise(streamId, p, block));
+          socket.write(encodeHeaders(streamId, STATUS_200));
+          socket.write(encodeData(streamId, Buffer.from('{}'), { endStream: true }));
           if (!socket.destroyed) {
-            socket.write(frame(0x1, 0x4, p, Buffer.from([0x88])));
-            socket.write(frame(0x0, 0x1, p, Buffer.from('body{}')));
+            socket.write(encodeHeaders(p, STATUS_200));
+            socket.write(encodeData(p, Buffer.from('body{}'), { endStream: true }));
           }
         }
       }
@@ -239,46 +225,12 @@ export async function startPushIgnoringServer(): Promise<Running> {
 
 /** nghttpd serving a small JSON file, h2c or TLS, optionally pushing a stylesheet with it (`-p`). */
 export async function startNghttpd(options: { push?: boolean; tls?: boolean } = {}): Promise<Running> {
-  const dir = mkdtempSync(join(tmpdir(), 'h2doctor-nghttpd-'));
-  writeFileSync(join(dir, 'api.json'), '{"ok":true}');
-  writeFileSync(join(dir, 'style.css'), 'body{}'.repeat(2000));
-  writeFileSync(join(dir, 'key.pem'), pki.key);
-  writeFileSync(join(dir, 'cert.pem'), pki.chain);
-  const port = await freePort();
-  const args = ['-a', '127.0.0.1', '-d', dir, ...(options.push ? ['-p', '/api.json=/style.css'] : [])];
-  args.push(...(options.tls ? [String(port), join(dir, 'key.pem'), join(dir, 'cert.pem')] : ['--no-tls', String(port)]));
-  const child: ChildProcess = spawn('/usr/sbin/nghttpd', args, { stdio: 'ignore' });
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const up = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); resolve(true); });
-      s.once('error', () => resolve(false));
-    });
-    if (up) break;
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill();
-      throw new Error(`nghttpd did not start on port ${port}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return {
-    url: `${options.tls ? 'https' : 'http'}://localhost:${port}/api.json`,
-    port,
-    close: () => new Promise((resolve) => {
-      child.once('exit', () => { rmSync(dir, { recursive: true, force: true }); resolve(); });
-      child.kill();
-    }),
-  };
-}
-
-/** A CliIO whose output the test reads. */
-export function captureIO(): { io: CliIO; out: () => string; err: () => string } {
-  const stdout = new PassThrough(), stderr = new PassThrough();
-  let o = '', e = '';
-  stdout.on('data', (d) => (o += d));
-  stderr.on('data', (d) => (e += d));
-  return { io: { stdout, stderr, isTTY: false, env: {} }, out: () => o, err: () => e };
+  const server = await startNghttpdServer({
+    files: { 'api.json': '{"ok":true}', 'style.css': 'body{}'.repeat(2000) },
+    ...(options.push ? { push: { '/api.json': ['/style.css'] } } : {}),
+    ...(options.tls ? { tls: { key: pki.key, cert: pki.chain } } : {}),
+  });
+  return { url: `${options.tls ? 'https' : 'http'}://localhost:${server.port}/api.json`, port: server.port, close: server.stop };
 }
 
 /** Writes the test root CA to a file for `--ca`. */
@@ -295,17 +247,7 @@ export function rootCaFile(): { path: string; remove(): void } {
  */
 export async function runProbeCli(argv: string[]): Promise<{ code: number; out: string; err: string; ms: number }> {
   const { command } = await import('../src/cli/commands/probe.js');
-  const { describeFailure } = await import('../src/cli/exit.js');
-  const c = captureIO();
   const t = performance.now();
-  let code: number;
-  try {
-    code = await command.run(argv, c.io, new AbortController().signal);
-  } catch (err) {
-    const d = describeFailure(err, false);
-    c.io.stderr.write(`${d.line}\n`);
-    code = d.code;
-  }
-  await new Promise((r) => setImmediate(r));
-  return { code, out: c.out(), err: c.err(), ms: performance.now() - t };
+  const run = await runCommand(command, argv);
+  return { ...run, ms: performance.now() - t };
 }

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createTestPki } from '../src/lab/certs.js';
-import { instrument } from '../src/server/index.js';
+import { instrument, type ServerDoctor } from '../src/server/index.js';
 
 const pki = createTestPki();
 
@@ -112,7 +112,8 @@ test('h2load under load during close: succeeded equals what the server accepted,
   assert.equal(succeeded, seen.size);
 });
 
-test('graceMs bounds the wait: streams that overrun are cut and reported', async () => {
+/** An instrumented server that never answers, and a client with one stream open on it. */
+async function oneStreamForever(): Promise<{ doctor: ServerDoctor; client: http2.ClientHttp2Session }> {
   const server = http2.createSecureServer({ key: pki.key, cert: pki.chain });
   server.on('stream', (stream) => { stream.on('error', () => undefined); }); // never answers
   const doctor = instrument(server, { slowRequests: false });
@@ -123,7 +124,13 @@ test('graceMs bounds the wait: streams that overrun are cut and reported', async
   const req = client.request({ ':path': '/forever' });
   req.on('error', () => undefined);
   await once(req, 'ready');
+  // Let the HEADERS reach the server, so the stream is open on its side too.
   await new Promise((resolve) => setTimeout(resolve, 50));
+  return { doctor, client };
+}
+
+test('graceMs bounds the wait: streams that overrun are cut and reported', async () => {
+  const { doctor, client } = await oneStreamForever();
   const started = Date.now();
   const result = await doctor.close({ graceMs: 200 });
   assert.ok(Date.now() - started < 3000);
@@ -134,17 +141,7 @@ test('graceMs bounds the wait: streams that overrun are cut and reported', async
 });
 
 test('an aborted close destroys at once and rejects with AbortError', async () => {
-  const server = http2.createSecureServer({ key: pki.key, cert: pki.chain });
-  server.on('stream', (stream) => { stream.on('error', () => undefined); });
-  const doctor = instrument(server, { slowRequests: false });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const client = http2.connect(`https://127.0.0.1:${(server.address() as AddressInfo).port}`, { ca: pki.rootCert });
-  client.on('error', () => undefined);
-  const req = client.request({ ':path': '/forever' });
-  req.on('error', () => undefined);
-  await once(req, 'ready');
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  const { doctor, client } = await oneStreamForever();
   await assert.rejects(doctor.close({ graceMs: 60_000 }, AbortSignal.timeout(100)), { code: 'ERR_ABORTED' });
   client.destroy();
 });

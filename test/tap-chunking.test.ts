@@ -7,9 +7,10 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import { once } from 'node:events';
 import { createRandom, randomInt, type Random } from '../src/random.js';
-import { createTap, type WireTap } from '../src/tap/wire-tap.js';
+import type { WireTap } from '../src/tap/wire-tap.js';
 import { TapDecoder, type TapEvent } from '../src/tap/tap-decoder.js';
 import type { Frame } from '../src/codec/types.js';
+import { connectTapped, listenTapped } from './support/tap.js';
 
 /** Forwards `from` to `to` in random small slices, yielding to the event loop between them. */
 function slice(from: net.Socket, to: net.Socket, random: Random, sizes: number[]): void {
@@ -69,14 +70,7 @@ before(async () => {
     stream.respond({ ':status': 200, 'x-path': path, 'x-long': 'y'.repeat(3000) });
     stream.end(Buffer.alloc(40_000, path.length));
   });
-  const front = net.createServer((socket) => {
-    const tap = createTap(socket, { role: 'server', record: true });
-    serverTaps.push(tap);
-    server.emit('connection', tap);
-  });
-  front.listen(0, '127.0.0.1');
-  await once(front, 'listening');
-  const frontPort = (front.address() as net.AddressInfo).port;
+  const { front, port: frontPort } = await listenTapped(server, serverTaps);
   const random = createRandom(424_242);
   proxy = net.createServer((client) => {
     const upstream = net.connect(frontPort, '127.0.0.1');
@@ -107,10 +101,9 @@ function assertDelivered(received: Frame[], sent: Frame[]): void {
 const framesOf = (events: TapEvent[], dir: 'send' | 'recv') => events.filter((e) => e.dir === dir).map((e) => e.frame);
 
 test('frames through a re-slicing proxy equal the frames the server wrote', async () => {
-  const tap = createTap(net.connect(proxyPort, '127.0.0.1'), { record: true });
+  const { tap, session } = connectTapped(proxyPort);
   const recvChunks: Buffer[] = [];
   tap.inner.on('data', (c: Buffer) => recvChunks.push(c));
-  const session = http2.connect(`http://127.0.0.1:${proxyPort}`, { createConnection: () => tap });
   session.on('stream', (pushed) => pushed.resume());
   await Promise.all(['/a', '/bb', '/ccc', '/dddd'].map(async (path) => {
     const req = session.request({ ':path': path, 'x-client': 'z'.repeat(2000) });

@@ -3,14 +3,14 @@
 // here is a raw TCP server, because no HTTP/2 server sends these on purpose.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http2 from 'node:http2';
 import net from 'node:net';
 import { once } from 'node:events';
 import { H2ErrorCode } from '../src/errors.js';
 import { encodeSettings } from '../src/codec/frame-encoder.js';
 import { SettingId } from '../src/codec/types.js';
-import { createTap, type WireTap } from '../src/tap/wire-tap.js';
+import type { WireTap } from '../src/tap/wire-tap.js';
 import type { TapDecodeError } from '../src/tap/tap-decoder.js';
+import { connectTapped } from './support/tap.js';
 
 /** Serves `reply` to every connection, then waits for the client to hang up. */
 async function rawServer(reply: Uint8Array): Promise<{ port: number; close: () => void }> {
@@ -29,10 +29,9 @@ async function rawServer(reply: Uint8Array): Promise<{ port: number; close: () =
  * session closed.
  */
 async function tappedSession(port: number): Promise<{ tap: WireTap; errors: TapDecodeError[] }> {
-  const tap = createTap(net.connect(port, '127.0.0.1'), { record: true });
+  const { tap, session } = connectTapped(port);
   const errors: TapDecodeError[] = [];
   const off = tap.onDecodeError((e) => errors.push(e));
-  const session = http2.connect(`http://127.0.0.1:${port}`, { createConnection: () => tap });
   session.on('error', () => {});
   const req = session.request({ ':path': '/' });
   req.on('error', () => {});

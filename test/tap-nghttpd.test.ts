@@ -5,13 +5,9 @@
 // for a connection error (RFC 9113 §5.4.1), seen through the tap.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http2 from 'node:http2';
 import net from 'node:net';
 import { once } from 'node:events';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { H2ErrorCode } from '../src/errors.js';
 import { CONNECTION_PREFACE_BYTES, encodeSettings, encodeWindowUpdate } from '../src/codec/frame-encoder.js';
@@ -19,9 +15,10 @@ import type { HeaderField, Setting } from '../src/codec/types.js';
 import { createTap, type WireTap } from '../src/tap/wire-tap.js';
 import type { TapEvent } from '../src/tap/tap-decoder.js';
 import { parseNghttpLog, type NghttpFrame } from '../src/tap/nghttp-log.js';
+import { startNghttpd, type Nghttpd } from './support/nghttpd.js';
+import { connectTapped } from './support/tap.js';
 
 const run = promisify(execFile);
-const NGHTTPD = '/usr/sbin/nghttpd';
 const NGHTTP = '/usr/bin/nghttp';
 
 /** The same shape for nghttp's frames and ours. */
@@ -88,32 +85,9 @@ function dataLengths(frames: SeenFrame[], path: string): number[] {
   return frames.filter((f) => f.dir === 'recv' && f.type === 'DATA' && f.streamId === request.streamId).map((f) => f.length);
 }
 
-async function freePort(): Promise<number> {
-  const probe = net.createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-async function waitForListener(port: number, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`nghttpd exited with ${child.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error('nghttpd did not start listening');
-}
-
 /** Fetches `paths` through a tapped node:http2 client, reading every pushed stream. */
 async function fetchTapped(port: number, paths: string[]): Promise<WireTap> {
-  const tap = createTap(net.connect(port, '127.0.0.1'), { record: true });
-  const session = http2.connect(`http://127.0.0.1:${port}`, { createConnection: () => tap });
+  const { tap, session } = connectTapped(port);
   const pushesDone: Promise<unknown>[] = [];
   session.on('stream', (pushed) => {
     pushed.resume();
@@ -135,30 +109,25 @@ async function nghttpFrames(port: number, path: string): Promise<SeenFrame[]> {
 }
 
 describe('tap against nghttpd, compared with nghttp -v', () => {
-  let dir: string;
-  let child: ChildProcess;
+  let nghttpd: Nghttpd;
   let port: number;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'h2doctor-tap-nghttpd-'));
-    writeFileSync(join(dir, 'index.html'), '<!doctype html><p>hello from nghttpd</p>\n');
-    writeFileSync(join(dir, 'style.css'), 'p { color: teal }\n');
-    writeFileSync(join(dir, 'app.js'), 'console.log(1);\n');
-    writeFileSync(join(dir, 'big.bin'), Buffer.alloc(200_000, 0x61));
-    port = await freePort();
-    child = spawn(NGHTTPD, ['--no-tls', '-a', '127.0.0.1', '-d', dir, '-m', '7', '-w', '18', '-p/=/style.css,/app.js', String(port)], {
-      stdio: ['ignore', 'ignore', 'pipe'],
+    nghttpd = await startNghttpd({
+      files: {
+        'index.html': '<!doctype html><p>hello from nghttpd</p>\n',
+        'style.css': 'p { color: teal }\n',
+        'app.js': 'console.log(1);\n',
+        'big.bin': Buffer.alloc(200_000, 0x61),
+      },
+      // SETTINGS_MAX_CONCURRENT_STREAMS 7 and a 2^18-1 initial window: values nghttp must echo.
+      args: ['-m', '7', '-w', '18'],
+      push: { '/': ['/style.css', '/app.js'] },
     });
-    await waitForListener(port, child);
+    port = nghttpd.port;
   });
 
-  after(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => nghttpd.stop());
 
   test('server SETTINGS, response HEADERS, DATA and PUSH_PROMISE match nghttp for a pushed page', async () => {
     const [theirs, tap] = await Promise.all([nghttpFrames(port, '/'), fetchTapped(port, ['/'])]);

@@ -16,6 +16,7 @@ import { createTestPki } from '../src/lab/certs.js';
 import { createTap, tapOf, type WireTap } from '../src/tap/wire-tap.js';
 import type { TapEvent } from '../src/tap/tap-decoder.js';
 import { parseNghttpLog } from '../src/tap/nghttp-log.js';
+import { connectTapped, listenTapped } from './support/tap.js';
 
 const run = promisify(execFile);
 const { NGHTTP2_CANCEL, NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
@@ -112,14 +113,7 @@ describe('tap over h2c against a node:http2 server', () => {
     await once(server, 'listening');
     port = (server.address() as net.AddressInfo).port;
     // The same server behind a server-side tap: accepted sockets are wrapped before node:http2 sees them.
-    front = net.createServer((socket) => {
-      const tap = createTap(socket, { role: 'server', record: true });
-      serverTaps.push(tap);
-      server.emit('connection', tap);
-    });
-    front.listen(0, '127.0.0.1');
-    await once(front, 'listening');
-    frontPort = (front.address() as net.AddressInfo).port;
+    ({ front, port: frontPort } = await listenTapped(server, serverTaps));
   });
 
   after(async () => {
@@ -158,8 +152,7 @@ describe('tap over h2c against a node:http2 server', () => {
   });
 
   test('SETTINGS are reported as sent on the wire, matching nghttp, not remoteSettings', async () => {
-    const tap = createTap(net.connect(port, '127.0.0.1'), { record: true });
-    const session = http2.connect(`http://127.0.0.1:${port}`, { createConnection: () => tap });
+    const { tap, session } = connectTapped(port);
     const [remote] = (await once(session, 'remoteSettings')) as [http2.Settings];
     const wire = frames(tap, 'recv', 'SETTINGS').find((f) => f.type === 'SETTINGS' && !f.ack);
     assert.ok(wire && wire.type === 'SETTINGS');
@@ -175,8 +168,7 @@ describe('tap over h2c against a node:http2 server', () => {
   });
 
   test('PUSH_PROMISE with the promised path, and the client cancelling the push with RST_STREAM', async () => {
-    const tap = createTap(net.connect(port, '127.0.0.1'), { record: true });
-    const session = http2.connect(`http://127.0.0.1:${port}`, { createConnection: () => tap });
+    const { tap, session } = connectTapped(port);
     session.on('stream', (pushed) => {
       pushed.on('error', () => {});
       pushed.close(NGHTTP2_CANCEL);
@@ -193,8 +185,7 @@ describe('tap over h2c against a node:http2 server', () => {
   });
 
   test('a server reset shows as a received RST_STREAM with its code', async () => {
-    const tap = createTap(net.connect(port, '127.0.0.1'), { record: true });
-    const session = http2.connect(`http://127.0.0.1:${port}`, { createConnection: () => tap });
+    const { tap, session } = connectTapped(port);
     await assert.rejects(request(session, '/reset'), /ERR_HTTP2_STREAM_ERROR|ENHANCE_YOUR_CALM/);
     const rst = await waitForFrame(tap, (e) => e.dir === 'recv' && e.frame.type === 'RST_STREAM');
     assert.deepEqual(rst.frame.type === 'RST_STREAM' && [rst.frame.streamId, rst.frame.errorCode], [1, NGHTTP2_ENHANCE_YOUR_CALM]);
@@ -202,8 +193,7 @@ describe('tap over h2c against a node:http2 server', () => {
   });
 
   test('a server GOAWAY shows with its code, last-stream-id and debug data', async () => {
-    const tap = createTap(net.connect(port, '127.0.0.1'), { record: true });
-    const session = http2.connect(`http://127.0.0.1:${port}`, { createConnection: () => tap });
+    const { tap, session } = connectTapped(port);
     session.on('error', () => {});
     await request(session, '/a');
     await request(session, '/b');
@@ -221,8 +211,7 @@ describe('tap over h2c against a node:http2 server', () => {
   });
 
   test('a server-side tap sees exactly the frames the client-side tap sent, and the same byte counts', async () => {
-    const tap = createTap(net.connect(frontPort, '127.0.0.1'), { record: true });
-    const session = http2.connect(`http://127.0.0.1:${frontPort}`, { createConnection: () => tap });
+    const { tap, session } = connectTapped(frontPort);
     session.on('stream', (pushed) => pushed.on('error', () => {}).resume());
     assert.equal((await request(session, '/push')).status, 200);
     assert.equal((await request(session, '/a')).body, 'hello /a');

@@ -1,6 +1,16 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import type { Clock } from '../clock.js';
+import { ConfigError } from '../errors.js';
+
+// node:tls (and the crypto it pulls in) is loaded by `prepareDial` only for an https:// target:
+// an h2c bench never pays its few ms of start-up CPU.
+let tls: typeof import('node:tls') | undefined;
+
+/** Loads what dialling `url` needs; call (and await) it before the first `dial`, which is synchronous. */
+export async function prepareDial(url: URL): Promise<void> {
+  if (url.protocol === 'https:') tls ??= await import('node:tls');
+}
 
 /**
  * Opens the bench's TCP or TLS socket and times it. h2c (http://) is plain TCP with prior
@@ -30,15 +40,16 @@ export function dial(url: URL, o: DialOptions, clock: Clock, cb: DialCallbacks):
   let socket: Socket;
   if (url.protocol === 'https:') {
     let tcpAt = t0;
-    const tls: TLSSocket = tlsConnect({
+    if (tls === undefined) throw new ConfigError('https:// target dialled before prepareDial loaded node:tls');
+    const socketTls: TLSSocket = tls.connect({
       host, port, ALPNProtocols: ['h2'], rejectUnauthorized: !o.insecure, ca: o.ca,
       // SNI carries host names only (RFC 6066 §3), never IP literals.
       servername: /^[\d.]+$|:/.test(host) ? undefined : host,
     });
-    tls.once('connect', () => (tcpAt = clock.now()));
-    tls.once('secureConnect', () => cb.connected(tcpAt - t0, clock.now() - tcpAt, tls.alpnProtocol || ''));
-    tls.on('data', (chunk: Buffer) => cb.data(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
-    socket = tls;
+    socketTls.once('connect', () => (tcpAt = clock.now()));
+    socketTls.once('secureConnect', () => cb.connected(tcpAt - t0, clock.now() - tcpAt, socketTls.alpnProtocol || ''));
+    socketTls.on('data', (chunk: Buffer) => cb.data(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length)));
+    socket = socketTls;
   } else {
     const readBuffer = Buffer.allocUnsafe(READ_BUFFER);
     // A plain Uint8Array view: the decoder's payload views are then cheap Uint8Arrays, not Buffers.

@@ -1,6 +1,7 @@
 import { monotonicClock, type Clock } from '../clock.js';
 import { AbortError, type H2DoctorError } from '../errors.js';
 import { BenchConnection, type ConnectionOwner } from './connection.js';
+import { prepareDial } from './dial.js';
 import { LatencyHistogram } from './histogram.js';
 import type { BenchOptions } from './options.js';
 import { BenchRecorder, Outcome, type OutcomeCode } from './recorder.js';
@@ -93,6 +94,8 @@ export class BenchEngine implements ConnectionOwner {
   }
 
   async run(signal?: AbortSignal): Promise<EngineResult> {
+    if (signal?.aborted) throw new AbortError('bench aborted before it started');
+    await prepareDial(this.o.url);
     if (signal?.aborted) throw new AbortError('bench aborted before it started');
     const start = this.clock.now();
     this.schedule = new LoadSchedule(this.o, start);

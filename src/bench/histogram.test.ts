@@ -48,3 +48,28 @@ test('an empty histogram summarises to zeros', () => {
   const s = new LatencyHistogram().summary();
   assert.deepEqual(s, { count: 0, min: 0, p50: 0, p90: 0, p99: 0, p999: 0, p9999: 0, max: 0, mean: 0 });
 });
+
+test('summary percentiles match percentileUs one by one, also for values far from zero', () => {
+  const random = createRandom(11);
+  const h = new LatencyHistogram();
+  for (let i = 0; i < 5_000; i++) h.recordUs(30_000 + Math.floor(random() * 5_000) + (random() < 0.01 ? 2_000_000 : 0));
+  const s = h.summary();
+  assert.deepEqual([s.p50, s.p90, s.p99, s.p999, s.p9999], [50, 90, 99, 99.9, 99.99].map((p) => h.percentileUs(p) / 1000));
+  assert.ok(s.p50 >= 30 && s.p50 < 35, `p50 ${s.p50}`);
+  assert.ok(s.p9999 > 2000, `p99.99 ${s.p9999}`);
+  assert.ok(Math.abs(h.percentileUs(0) - h.minUs) <= h.minUs * 2 ** -10, 'p0 is the lowest bucket');
+  assert.equal(h.percentileUs(100), h.maxUs);
+});
+
+test('an unused histogram holds no buckets, and grows from its first value', () => {
+  const h = new LatencyHistogram();
+  assert.equal(h.snapshot().counts.length, 0);
+  h.recordUs(5);
+  h.recordUs(1_500);
+  assert.equal(h.snapshot().counts.length, 1_501);
+  assert.equal(h.percentileUs(50), 5);
+  assert.equal(h.percentileUs(100), 1_500);
+  const merged = LatencyHistogram.from(new LatencyHistogram().snapshot());
+  merged.add(h.snapshot());
+  assert.deepEqual(merged.summary(), h.summary());
+});

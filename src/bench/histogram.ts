@@ -41,13 +41,24 @@ export interface LatencySummary {
   mean: number;
 }
 
+/** Shared by every histogram that has recorded nothing yet (never written: `grow` replaces it). */
+const EMPTY = new Float64Array(0);
+/** Buckets allocated on the first value (grown by doubling from there). */
+const MIN_BUCKETS = 64;
+/** The percentiles `summary` reports, ascending. */
+const SUMMARY_PERCENTILES = [50, 90, 99, 99.9, 99.99] as const;
+
 export class LatencyHistogram {
   /** Linear buckets per power-of-two range, 2^(S-1). */
   private readonly half: number;
   /** 2^S: values below it are recorded exactly. */
   private readonly exactLimit: number;
-  /** Bucket counts; grown on demand so a histogram of short latencies stays small. */
-  private counts: Float64Array;
+  /**
+   * Bucket counts; empty until the first value, then grown on demand (doubling), so a
+   * histogram that is never used (TLS times on h2c, failures in a clean run) costs nothing and
+   * one of short latencies stays small.
+   */
+  private counts: Float64Array = EMPTY;
   /** Number of recorded values. */
   total = 0;
   /** Exact extremes and sum (µs). */
@@ -59,16 +70,19 @@ export class LatencyHistogram {
     if (subBucketBits < 2 || subBucketBits > 16) throw new RangeError('subBucketBits must be 2..16');
     this.half = 1 << (subBucketBits - 1);
     this.exactLimit = 1 << subBucketBits;
-    this.counts = new Float64Array(this.exactLimit);
   }
 
   /** Bucket index of a value in whole µs. */
   indexOf(us: number): number {
     if (us < this.exactLimit) return us;
     // e = floor(log2(us)) - (S - 1); index = e·half + (us >> e), with us >> e in [half, 2·half).
-    // Past 2^31 µs (35 min) clz32 no longer applies; fall back to Math.log2.
-    const log2 = us < 0x80000000 ? 31 - Math.clz32(us) : Math.floor(Math.log2(us));
-    const e = log2 - (this.subBucketBits - 1);
+    // Below 2^31 µs (35 min) that is integer clz32 and a shift (this runs several times per
+    // request); past it, Math.log2 and a division.
+    if (us < 0x80000000) {
+      const e = 31 - Math.clz32(us) - (this.subBucketBits - 1);
+      return e * this.half + (us >>> e);
+    }
+    const e = Math.floor(Math.log2(us)) - (this.subBucketBits - 1);
     return e * this.half + Math.floor(us / 2 ** e);
   }
 
@@ -97,7 +111,7 @@ export class LatencyHistogram {
   }
 
   private grow(index: number): void {
-    let size = this.counts.length;
+    let size = Math.max(MIN_BUCKETS, this.counts.length);
     while (size <= index) size *= 2;
     const next = new Float64Array(size);
     next.set(this.counts);
@@ -122,18 +136,31 @@ export class LatencyHistogram {
    * ceil(p·total/100)-th smallest value, clamped to the exact min and max.
    */
   percentileUs(p: number): number {
-    if (this.total === 0) return 0;
-    const rank = Math.max(1, Math.ceil((p / 100) * this.total));
+    return this.percentilesUs([p])[0]!;
+  }
+
+  /**
+   * `percentileUs` for several percentiles, given in ascending order, in one pass over the
+   * buckets; the pass starts at the bucket of the exact minimum, since none below it is counted.
+   */
+  private percentilesUs(ps: readonly number[]): number[] {
+    const out = new Array<number>(ps.length).fill(0);
+    if (this.total === 0) return out;
+    const counts = this.counts;
+    let k = 0;
+    let rank = Math.max(1, Math.ceil((ps[0]! / 100) * this.total));
     let seen = 0;
-    for (let i = 0; i < this.counts.length; i++) {
-      seen += this.counts[i]!;
-      if (seen >= rank) {
+    for (let i = this.indexOf(this.minUs); i < counts.length && k < ps.length; i++) {
+      seen += counts[i]!;
+      while (k < ps.length && seen >= rank) {
         const [low, width] = this.bucketRange(i);
         const mid = width === 1 ? low : low + (width - 1) / 2;
-        return Math.min(this.maxUs, Math.max(this.minUs, mid));
+        out[k++] = Math.min(this.maxUs, Math.max(this.minUs, mid));
+        if (k < ps.length) rank = Math.max(1, Math.ceil((ps[k]! / 100) * this.total));
       }
     }
-    return this.maxUs;
+    for (; k < ps.length; k++) out[k] = this.maxUs;
+    return out;
   }
 
   /** Percentile in milliseconds. */
@@ -146,15 +173,15 @@ export class LatencyHistogram {
   }
 
   summary(): LatencySummary {
-    const ms = (p: number) => this.percentileMs(p);
+    const [p50, p90, p99, p999, p9999] = this.percentilesUs(SUMMARY_PERCENTILES).map((us) => us / 1000);
     return {
       count: this.total,
       min: this.total === 0 ? 0 : this.minUs / 1000,
-      p50: ms(50),
-      p90: ms(90),
-      p99: ms(99),
-      p999: ms(99.9),
-      p9999: ms(99.99),
+      p50: p50!,
+      p90: p90!,
+      p99: p99!,
+      p999: p999!,
+      p9999: p9999!,
       max: this.maxUs / 1000,
       mean: this.meanMs(),
     };

@@ -1,10 +1,11 @@
-import { Worker } from 'node:worker_threads';
 import { AbortError, ConfigError, type H2DoctorError } from '../errors.js';
 import { BenchEngine, type BenchProgress } from './engine.js';
 import { workerShare, type BenchOptions } from './options.js';
 import { BenchRecorder } from './recorder.js';
 import type { SelfCheckSample } from './self-check.js';
-import { deserializeError, type WorkerMessage, type WorkerStart } from './worker-protocol.js';
+import type { WorkerMessage, WorkerStart } from './worker-protocol.js';
+
+type WorkerClass = typeof import('node:worker_threads').Worker;
 
 /** What a run produced, merged across workers. */
 export interface BenchRun {
@@ -36,9 +37,12 @@ export async function runBench(o: BenchOptions, hooks: RunHooks = {}, signal?: A
   }
   if (o.durationMs === 0 && o.requests < o.workers) throw new ConfigError(`requests (${o.requests}) must be at least the number of workers (${o.workers})`);
   if (signal?.aborted) throw new AbortError('bench aborted before it started');
+  // Loaded only here: a one-worker run (the usual case, and issue 4's benchmark) never pays
+  // for worker_threads at start-up.
+  const [{ Worker }, { deserializeError }] = await Promise.all([import('node:worker_threads'), import('./worker-protocol.js')]);
   const entry = new URL(import.meta.url.endsWith('.ts') ? './worker-entry.ts' : './worker-entry.js', import.meta.url);
   const results = await Promise.all(
-    Array.from({ length: o.workers }, (_, i) => runWorker(entry, { options: { ...workerShare(o, i), url: o.url.href }, workerIndex: i, workerCount: o.workers }, hooks, signal)),
+    Array.from({ length: o.workers }, (_, i) => runWorker(Worker, entry, { options: { ...workerShare(o, i), url: o.url.href }, workerIndex: i, workerCount: o.workers }, hooks, signal)),
   );
   const recorder = new BenchRecorder(o.intervalMs);
   let error: H2DoctorError | undefined;
@@ -64,7 +68,7 @@ export async function runBench(o: BenchOptions, hooks: RunHooks = {}, signal?: A
   return { recorder, selfCheck, error, aborted };
 }
 
-function runWorker(entry: URL, start: WorkerStart, hooks: RunHooks, signal?: AbortSignal): Promise<Exclude<WorkerMessage, { type: 'progress' }>> {
+function runWorker(Worker: WorkerClass, entry: URL, start: WorkerStart, hooks: RunHooks, signal?: AbortSignal): Promise<Exclude<WorkerMessage, { type: 'progress' }>> {
   return new Promise((resolve) => {
     // Running from TypeScript sources (tsx, tests): a worker does not inherit tsx's loader on
     // Node 20, so it registers it before importing the entry.

@@ -5,6 +5,7 @@ import type { Fault } from './fault-spec.js';
 import type { SharedLink } from './fault-decisions.js';
 import type { FaultEvent, FaultLog } from './fault-log.js';
 import { FrameLayer } from './frame-layer.js';
+import type { ReadRelay } from './read-relay.js';
 
 /**
  * One proxied connection: the client socket, the upstream socket, and a DirectionPipe each
@@ -59,6 +60,8 @@ export class ChaosConnection implements PipeHost {
     readonly upstream: Socket,
     readonly connId: number,
     private readonly route: RouteContext,
+    /** The upstream socket's `onread` relay, when it reads into a reused buffer. */
+    upstreamReads?: ReadRelay,
   ) {
     const startedAt = route.clock.now();
     this.done = new Promise((r) => (this.resolveDone = r));
@@ -88,6 +91,7 @@ export class ChaosConnection implements PipeHost {
     });
     this.up.start();
     this.down.start();
+    upstreamReads?.attach(this.down);
     this.frames?.start();
   }
 

@@ -4,6 +4,7 @@ import { createRandom, deriveSeed } from '../random.js';
 import { scheduleChunk, planDirection, type ScheduleDraws, type ScheduleState, type SharedLink, type TimedPiece } from './fault-decisions.js';
 import type { Fault } from './fault-spec.js';
 import type { FaultEvent } from './fault-log.js';
+import type { ReadTarget } from './read-relay.js';
 
 /**
  * One direction of a proxied connection (client→upstream is `up`, upstream→client is `down`):
@@ -35,10 +36,16 @@ export interface ChunkFilter {
 
 /** Pause the source when this many bytes wait in the delay queue. */
 const QUEUE_HIGH_WATER = 1 << 20;
+/**
+ * Largest chunk the fault path sees: what a stream socket reads at once. Faults decide per
+ * chunk (stall, latency jitter), so reads into a larger buffer are cut to this size first and
+ * a fault acts on the same grain whichever way the socket reads.
+ */
+const FAULT_CHUNK_BYTES = 64 * 1024;
 /** A timer that fires this close to its piece's time releases it (timers have 1 ms grain). */
 const RELEASE_SLACK_MS = 0.5;
 
-export class DirectionPipe {
+export class DirectionPipe implements ReadTarget {
   /** Faults acting on this direction of this connection; recomputed when the route's set changes. */
   private plan: Fault[] = [];
   private planVersion = -1;
@@ -57,6 +64,8 @@ export class DirectionPipe {
   private dstEnded = false;
   private blackholeLogged = false;
   private paused = false;
+  /** A write still refers to the source's reused read buffer (onRead): reading waits for it. */
+  private readBufferHeld = false;
   private closed = false;
   filter: ChunkFilter | undefined;
 
@@ -74,6 +83,7 @@ export class DirectionPipe {
     this.schedule = { lastAt: 0, linkFreeAt: 0, sharedLinks: host.sharedLinks?.(dir) };
     this.onData = this.onData.bind(this);
     this.onDrain = this.onDrain.bind(this);
+    this.afterReadBufferWrite = this.afterReadBufferWrite.bind(this);
   }
 
   start(): void {
@@ -149,6 +159,42 @@ export class DirectionPipe {
     }
   }
 
+  /**
+   * A read into the source's reused buffer (ReadRelay): the bytes are valid until the next
+   * read. With no fault, no frame layer and nothing queued they go straight to the
+   * destination; a write the kernel did not take whole keeps a reference to the buffer, so
+   * reading stops until that write is done. Any other path copies the bytes first.
+   */
+  onRead(n: number, buffer: Buffer): boolean {
+    if (this.closed) return false;
+    this.refreshPlan();
+    const dst = this.dst;
+    if (this.plan.length === 0 && this.filter === undefined && this.queue.length === 0 && dst.writableLength === 0) {
+      this.bytes += n;
+      dst.write(buffer.subarray(0, n), this.afterReadBufferWrite);
+      // A chunk the kernel took whole is off the stream's books when write() returns; one
+      // still counted waits in libuv or in the stream's buffer, pointing into ours.
+      if (dst.writableLength > 0) {
+        this.readBufferHeld = true;
+        this.pause();
+      }
+      return !this.paused;
+    }
+    // Stop once a fault ended the source (limit-data, blackhole close): a paused stream
+    // socket would not have delivered the rest either.
+    for (let at = 0; at < n && !this.closed && !this.srcEnded; at += FAULT_CHUNK_BYTES) {
+      this.onData(Buffer.from(buffer.subarray(at, Math.min(n, at + FAULT_CHUNK_BYTES))));
+    }
+    return !this.paused && !this.closed;
+  }
+
+  private afterReadBufferWrite(): void {
+    if (this.readBufferHeld && this.dst.writableLength === 0) {
+      this.readBufferHeld = false;
+      this.resume();
+    }
+  }
+
   private enqueueChunk(chunk: Buffer, plan: readonly Fault[]): void {
     const now = this.host.clock.now();
     const { pieces, applied } = scheduleChunk(chunk, now, plan, this.schedule, this.draws);
@@ -201,7 +247,7 @@ export class DirectionPipe {
   }
 
   private resume(): void {
-    if (this.paused && !this.dst.writableNeedDrain && this.queuedBytes < QUEUE_HIGH_WATER) {
+    if (this.paused && !this.readBufferHeld && !this.dst.writableNeedDrain && this.queuedBytes < QUEUE_HIGH_WATER) {
       this.paused = false;
       this.src.resume();
     }

@@ -7,6 +7,7 @@ import { ChaosConnection, resetSocket, type RouteContext } from './connection.js
 import { isFrameFault, nameFaults, type Fault } from './fault-spec.js';
 import type { SharedLink } from './fault-decisions.js';
 import type { FaultLog } from './fault-log.js';
+import { ReadRelay } from './read-relay.js';
 
 /**
  * One route: a listener, an upstream address, and the fault set applied to its connections.
@@ -153,13 +154,15 @@ export class ChaosRoute implements RouteContext {
     const { host, port } = parseHostPort(this.upstream, 'upstream');
     const t = this.options.tls;
     const alpn = t ? (client as tls.TLSSocket).alpnProtocol : false;
+    // Plain TCP upstreams read into a reused buffer (read-relay.ts); TLS sockets cannot.
+    const reads = t ? undefined : new ReadRelay();
     const upstream: Socket = t
       ? tls.connect({
           host, port, allowHalfOpen: true, servername: net.isIP(host) ? undefined : host,
           ALPNProtocols: alpn ? [alpn] : undefined,
           ca: t.upstreamCa, rejectUnauthorized: t.upstreamCa !== undefined,
         } as tls.ConnectionOptions)
-      : net.connect({ host, port, allowHalfOpen: true, noDelay: true });
+      : net.connect({ host, port, allowHalfOpen: true, noDelay: true, onread: reads!.onread });
     this.pending.add(client);
     const onEarlyClientError = () => {
       this.pending.delete(client);
@@ -176,7 +179,7 @@ export class ChaosRoute implements RouteContext {
         return;
       }
       upstream.setNoDelay(true);
-      const conn = new ChaosConnection(client, upstream, connId, this);
+      const conn = new ChaosConnection(client, upstream, connId, this, reads);
       this.live.add(conn);
       void conn.closed().then(() => {
         this.live.delete(conn);

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { monotonicClock } from '../clock.js';
 import { AbortError, BreakerOpenError, ConfigError } from '../errors.js';
-import { createSlidingWindow, type SlidingWindow, type WindowSpec, type WindowSnapshot } from './sliding-window.js';
+import { createSlidingWindow, type CallOutcome, type SlidingWindow, type WindowSpec, type WindowSnapshot } from './sliding-window.js';
 
 /**
  * A circuit breaker with resilience4j semantics: a sliding window (count- or time-based)
@@ -89,6 +89,14 @@ function nonNegative(value: number | undefined, fallback: number, name: string):
   return v;
 }
 
+/** The four outcomes, shared: recording a call allocates nothing (it runs once per request). */
+const OUTCOMES: readonly CallOutcome[] = [
+  Object.freeze({ failed: false, slow: false }),
+  Object.freeze({ failed: true, slow: false }),
+  Object.freeze({ failed: false, slow: true }),
+  Object.freeze({ failed: true, slow: true }),
+];
+
 export class CircuitBreaker {
   private readonly options: ResolvedBreakerOptions;
   private readonly window: SlidingWindow;
@@ -170,7 +178,7 @@ export class CircuitBreaker {
       return;
     }
     if (s.name !== 'closed') return; // finished after the breaker opened: the window was reset
-    this.window.record({ failed, slow }, now);
+    this.window.record(OUTCOMES[(failed ? 1 : 0) | (slow ? 2 : 0)], now);
     const snap = this.window.snapshot(now);
     if (snap.calls < this.options.minimumCalls) return;
     if (snap.failureRate >= this.options.failureRate || snap.slowCallRate >= this.options.slowCallRate) this.open(now, snap);

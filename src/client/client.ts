@@ -12,13 +12,16 @@ import {
 } from '../errors.js';
 import { createRandom, type Random } from '../random.js';
 import { BodyLeakDetector, type BodyLeakEvent } from './body-leak.js';
+import type { BreakerPermit } from './breaker.js';
 import { Endpoint } from './endpoint.js';
 import { EndpointSelector } from './endpoint-selection.js';
-import { exchange, type OutgoingRequest } from './exchange.js';
+import { DeadlineWheel } from './deadline-wheel.js';
+import { exchange, exchangeAsync, type AttemptHandler, type ExchangeShared } from './exchange.js';
 import { startHealthChecks } from './health-check.js';
 import type { ClientEvents, ClientOptions, ClientStats, RequestOptions, RequestWithFallback } from './options.js';
 import { isConnectFailure, RequestRun, sleep } from './request-run.js';
 import type { ClientResponse } from './response.js';
+import type { PooledSession } from './session.js';
 import { RetryBudget } from './retry-budget.js';
 import { backoffDelay, isRetryable, isUnprocessed, type BackoffOptions } from './retry-policy.js';
 
@@ -33,11 +36,22 @@ import { backoffDelay, isRetryable, isUnprocessed, type BackoffOptions } from '.
 
 const DEFAULT_TIMEOUT_MS = 2000;
 
+/** How `send`'s attempt failed: on `endpoint`, with its permit (none: the breaker refused). */
+interface AttemptFailure {
+  endpoint: Endpoint;
+  permit: BreakerPermit | undefined;
+  err: H2DoctorError;
+}
+
 export class H2Client {
   private readonly endpoints: Endpoint[];
   private readonly selector: EndpointSelector<Endpoint>;
   private readonly budget: RetryBudget;
   private readonly leaks: BodyLeakDetector;
+  /** One timer per distinct timeout for every request's deadline (not one per request). */
+  private readonly deadlines: DeadlineWheel;
+  /** What every exchange needs from the client, made once. */
+  private readonly shared: ExchangeShared;
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly maxAttempts: number;
@@ -72,6 +86,8 @@ export class H2Client {
         for (const l of this.listeners.leak) l(e);
       },
     });
+    this.deadlines = new DeadlineWheel(this.clock);
+    this.shared = { leaks: this.leaks, clock: this.clock };
     const ejectionMs = options.ejectionMs ?? 5000;
     this.endpoints = options.endpoints.map((config) => new Endpoint(config, options.tls ?? {}, options.pool ?? {}, options.breaker ?? {}, this.clock, ejectionMs));
     for (const e of this.endpoints) {
@@ -100,25 +116,17 @@ export class H2Client {
   request<T>(options: RequestOptions & { fallback?: RequestWithFallback<T>['fallback'] }): Promise<ClientResponse | T> {
     if (this.closed) return Promise.reject(new ClientClosedError('client closed'));
     const method = options.method === undefined ? 'GET' : options.method.toUpperCase();
-    const req: OutgoingRequest = { method, path: options.path, headers: options.headers, body: options.body };
     const signal = options.signal;
     if (signal?.aborted) return Promise.reject(new AbortError('request aborted before it started', { cause: signal.reason }));
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     if (!(timeoutMs > 0)) return Promise.reject(new ConfigError(`timeoutMs must be positive, got ${options.timeoutMs}`));
-    const deadline = this.clock.now() + timeoutMs;
-    const run = new RequestRun();
-    // Infinity means no deadline (setTimeout would clamp it to 1 ms).
-    if (timeoutMs !== Infinity) {
-      run.timer = setTimeout(() => run.fire(new DeadlineExceededError(`${method} ${options.path}: deadline of ${timeoutMs} ms passed`)), timeoutMs);
-    }
-    if (signal) {
-      run.onAbort = () => run.fire(new AbortError(`${method} ${options.path}: aborted`, { cause: signal.reason }));
-      signal.addEventListener('abort', run.onAbort, { once: true });
-    }
+    const run = new RequestRun(method, options.path, options.headers, options.body, signal, timeoutMs, options.idempotent === true);
+    // Infinity means no deadline.
+    if (timeoutMs !== Infinity) this.deadlines.add(run, timeoutMs, this.clock.now());
+    run.listen();
     this.requests++;
     this.budget.recordRequest();
-    // Not an async function: one promise fewer per request on the hot path.
-    const sent = this.attempts(req, options, run, deadline);
+    const sent = this.send(run);
     const fallback = options.fallback;
     if (!fallback) return sent;
     return sent.catch((err: unknown) => {
@@ -127,105 +135,195 @@ export class H2Client {
     });
   }
 
-  private async attempts(req: OutgoingRequest, options: RequestOptions, run: RequestRun, deadline: number): Promise<ClientResponse> {
-    const idempotentOverride = options.idempotent === true;
-    /** Endpoints this request failed on; made on the first failure only. */
-    let tried: Set<Endpoint> | undefined;
-    let lastError: H2DoctorError | undefined;
-    let attempt = 0;
-    /** Attempts that counted against maxAttempts (not the unprocessed ones). */
-    let counted = 0;
-    let unprocessedRetries = 0;
-    let breakerRejections = 0;
+  /**
+   * The first attempt, without an async frame: when an endpoint is available, the request's
+   * promise is settled straight from the stream's events (`direct`), one promise and no
+   * microtask hops per request. Anything unusual (no endpoint, a failure to retry) goes
+   * through `attempts`.
+   */
+  private send(run: RequestRun): Promise<ClientResponse> {
+    const endpoint = this.selector.select(undefined);
+    if (endpoint === undefined) return this.attempts(run, undefined);
+    let permit: BreakerPermit;
     try {
+      permit = endpoint.breaker.acquire(run.signal);
+    } catch (err) {
+      return this.attempts(run, { endpoint, permit: undefined, err: err as H2DoctorError });
+    }
+    run.attempt++;
+    endpoint.attempts++;
+    endpoint.inFlight++;
+    run.endpoint = endpoint;
+    run.permit = permit;
+    const promise = new Promise<ClientResponse>((resolve, reject) => {
+      run.resolve = resolve;
+      run.reject = reject;
+    });
+    let acquired: PooledSession | Promise<PooledSession>;
+    try {
+      acquired = endpoint.pool.acquire(run);
+    } catch (err) {
+      this.direct.failed(run, err as H2DoctorError);
+      return promise;
+    }
+    if (acquired instanceof Promise) {
+      acquired.then(
+        (session) => exchange(session, run, endpoint.url, run.attempt, this.shared, this.direct),
+        (err: H2DoctorError) => this.direct.failed(run, err),
+      );
+    } else {
+      exchange(acquired, run, endpoint.url, run.attempt, this.shared, this.direct);
+    }
+    return promise;
+  }
+
+  /** Ends `send`'s attempt: success settles the request, a failure continues in `attempts`. */
+  private readonly direct: AttemptHandler<RequestRun> = {
+    responded: (run, res) => {
+      const endpoint = run.endpoint!;
+      const permit = run.permit!;
+      const resolve = run.resolve!;
+      const reject = run.reject!;
+      // The run stays reachable from the stream: drop what leads to the response.
+      run.endpoint = undefined;
+      run.permit = undefined;
+      run.resolve = undefined;
+      run.reject = undefined;
+      try {
+        this.succeeded(endpoint, permit, res);
+      } catch (err) {
+        // isFailureStatus threw: the caller's bug, reported on its own request.
+        run.finish();
+        reject(err);
+        return;
+      }
+      resolve(res);
+    },
+    failed: (run, err) => {
+      const endpoint = run.endpoint!;
+      const permit = run.permit!;
+      const resolve = run.resolve!;
+      const reject = run.reject!;
+      run.endpoint = undefined;
+      run.permit = undefined;
+      run.resolve = undefined;
+      run.reject = undefined;
+      this.attempts(run, { endpoint, permit, err }).then(resolve, reject);
+    },
+  };
+
+  /**
+   * The attempt loop: selection, breaker, a stream slot, the exchange, and on failure the
+   * retry decision. `first` is how `send`'s attempt failed, when it did.
+   */
+  private async attempts(run: RequestRun, first: AttemptFailure | undefined): Promise<ClientResponse> {
+    try {
+      if (first !== undefined) {
+        if (first.permit === undefined) this.breakerRejected(run, first.endpoint, first.err);
+        else {
+          const wait = this.failed(run, first.endpoint, first.permit, first.err);
+          if (wait > 0) await sleep(wait, run);
+        }
+      }
       for (;;) {
         if (run.failure) throw run.failure;
-        const endpoint = this.selector.select(tried);
+        const endpoint = this.selector.select(run.tried);
         if (!endpoint) {
-          if (lastError) throw lastError;
+          if (run.lastError) throw run.lastError;
           if (this.endpoints.every((e) => !e.breaker.isCallPermitted())) {
-            throw new BreakerOpenError(`${req.method} ${req.path}: every endpoint's circuit breaker is open (${this.describeEndpoints()})`);
+            throw new BreakerOpenError(`${run.method} ${run.path}: every endpoint's circuit breaker is open (${this.describeEndpoints()})`);
           }
-          throw new NoHealthyEndpointError(`no healthy endpoint for ${req.method} ${req.path} (${this.describeEndpoints()})`);
+          throw new NoHealthyEndpointError(`no healthy endpoint for ${run.method} ${run.path} (${this.describeEndpoints()})`);
         }
         let permit;
         try {
-          permit = endpoint.breaker.acquire(options.signal);
+          permit = endpoint.breaker.acquire(run.signal);
         } catch (err) {
-          // The last half-open permit went between selection and here: try another endpoint.
-          (tried ??= new Set()).add(endpoint);
-          if (++breakerRejections > this.endpoints.length) throw err;
-          lastError = err as H2DoctorError;
+          this.breakerRejected(run, endpoint, err as H2DoctorError);
           continue;
         }
-        attempt++;
+        run.attempt++;
         endpoint.attempts++;
         endpoint.inFlight++;
         try {
           const acquired = endpoint.pool.acquire(run);
           const session = acquired instanceof Promise ? await acquired : acquired;
-          const res = await exchange(session, req, run, {
-            endpoint: endpoint.url,
-            attempt,
-            leaks: this.leaks,
-            clock: this.clock,
-            run,
-          signal: options.signal,
-          });
-          endpoint.inFlight--;
-          const failed = this.isFailureStatus(res.status);
-          endpoint.breaker.record(permit, failed);
-          if (failed) endpoint.noteFailure();
-          else endpoint.noteSuccess();
+          const res = await exchangeAsync(session, run, endpoint.url, run.attempt, this.shared);
+          this.succeeded(endpoint, permit, res);
           return res;
         } catch (err) {
-          endpoint.inFlight--;
-          const e = err as H2DoctorError;
-          if (e instanceof AbortError || e instanceof ClientClosedError) {
-            endpoint.breaker.release(permit);
-            throw e;
-          }
-          if (e instanceof DeadlineExceededError) {
-            endpoint.breaker.record(permit, true);
-            endpoint.noteFailure();
-            throw lastError ? new DeadlineExceededError(e.message, { cause: lastError }) : e;
-          }
-          const wasUnprocessed = isUnprocessed(e);
-          const refused = wasUnprocessed && !isConnectFailure(e);
-          // A refused stream or a GOAWAY says "not now", not "broken": no breaker failure.
-          if (refused) endpoint.breaker.release(permit);
-          else {
-            endpoint.breaker.record(permit, true);
-            endpoint.noteFailure();
-          }
-          lastError = e;
-          const retryable = wasUnprocessed || idempotentOverride || isRetryable(req.method, e);
-          if (!retryable) throw e;
-          if (wasUnprocessed) {
-            if (++unprocessedRetries > this.maxUnprocessedRetries) throw e;
-          } else if (++counted >= this.maxAttempts) throw e;
-          if (!wasUnprocessed && !this.budget.tryWithdraw()) {
-            throw new RetryBudgetExhaustedError(`${req.method} ${req.path}: retry budget exhausted after: ${e.message}`, { cause: e });
-          }
-          this.retries++;
-          if (wasUnprocessed) this.transparentRetries++;
-          endpoint.retries++;
-          // Unprocessed on a live endpoint (GOAWAY, REFUSED_STREAM): a new session there is fine.
-          if (!refused) (tried ??= new Set()).add(endpoint);
-          // The first unprocessed retry goes at once (a GOAWAY'd request on a fresh session);
-          // repeated refusals back off like any retry.
-          const wait = wasUnprocessed ? (unprocessedRetries <= 1 ? 0 : backoffDelay(unprocessedRetries - 1, this.random, this.backoff)) : backoffDelay(counted, this.random, this.backoff);
-          if (this.clock.now() + wait >= deadline) {
-            throw new DeadlineExceededError(`${req.method} ${req.path}: no time left for a retry before the deadline`, { cause: e });
-          }
+          const wait = this.failed(run, endpoint, permit, err as H2DoctorError);
           if (wait > 0) await sleep(wait, run);
         }
       }
     } catch (err) {
       // On success the deadline keeps covering the body read; the stream's close ends it.
-      run.finish(options.signal);
+      run.finish();
       throw err;
     }
+  }
+
+  /** The last half-open permit went between selection and acquiring: try another endpoint. */
+  private breakerRejected(run: RequestRun, endpoint: Endpoint, err: H2DoctorError): void {
+    (run.tried ??= new Set()).add(endpoint);
+    if (++run.breakerRejections > this.endpoints.length) throw err;
+    run.lastError = err;
+  }
+
+  /** An attempt got its response headers: the breaker and the endpoint learn how it went. */
+  private succeeded(endpoint: Endpoint, permit: BreakerPermit, res: ClientResponse): void {
+    endpoint.inFlight--;
+    const failed = this.isFailureStatus(res.status);
+    endpoint.breaker.record(permit, failed);
+    if (failed) endpoint.noteFailure();
+    else endpoint.noteSuccess();
+  }
+
+  /**
+   * An attempt failed: records it, and either throws (not retryable, out of attempts, budget
+   * or time) or returns how long to back off before the retry.
+   */
+  private failed(run: RequestRun, endpoint: Endpoint, permit: BreakerPermit, e: H2DoctorError): number {
+    endpoint.inFlight--;
+    if (e instanceof AbortError || e instanceof ClientClosedError) {
+      endpoint.breaker.release(permit);
+      throw e;
+    }
+    if (e instanceof DeadlineExceededError) {
+      endpoint.breaker.record(permit, true);
+      endpoint.noteFailure();
+      throw run.lastError ? new DeadlineExceededError(e.message, { cause: run.lastError }) : e;
+    }
+    const wasUnprocessed = isUnprocessed(e);
+    const refused = wasUnprocessed && !isConnectFailure(e);
+    // A refused stream or a GOAWAY says "not now", not "broken": no breaker failure.
+    if (refused) endpoint.breaker.release(permit);
+    else {
+      endpoint.breaker.record(permit, true);
+      endpoint.noteFailure();
+    }
+    run.lastError = e;
+    const retryable = wasUnprocessed || run.idempotent || isRetryable(run.method, e);
+    if (!retryable) throw e;
+    if (wasUnprocessed) {
+      if (++run.unprocessedRetries > this.maxUnprocessedRetries) throw e;
+    } else if (++run.counted >= this.maxAttempts) throw e;
+    if (!wasUnprocessed && !this.budget.tryWithdraw()) {
+      throw new RetryBudgetExhaustedError(`${run.method} ${run.path}: retry budget exhausted after: ${e.message}`, { cause: e });
+    }
+    this.retries++;
+    if (wasUnprocessed) this.transparentRetries++;
+    endpoint.retries++;
+    // Unprocessed on a live endpoint (GOAWAY, REFUSED_STREAM): a new session there is fine.
+    if (!refused) (run.tried ??= new Set()).add(endpoint);
+    // The first unprocessed retry goes at once (a GOAWAY'd request on a fresh session);
+    // repeated refusals back off like any retry.
+    const unprocessedRetries = run.unprocessedRetries;
+    const wait = wasUnprocessed ? (unprocessedRetries <= 1 ? 0 : backoffDelay(unprocessedRetries - 1, this.random, this.backoff)) : backoffDelay(run.counted, this.random, this.backoff);
+    if (this.clock.now() + wait >= run.deadline) {
+      throw new DeadlineExceededError(`${run.method} ${run.path}: no time left for a retry before the deadline`, { cause: e });
+    }
+    return wait;
   }
 
   private describeEndpoints(): string {
@@ -237,25 +335,18 @@ export class H2Client {
   /** One health probe straight to an endpoint's pool (no breaker, no retry, no failover). */
   private async probe(endpoint: Endpoint, path: string, timeoutMs: number): Promise<boolean> {
     if (this.closed) return false;
-    const run = new RequestRun();
-    run.timer = setTimeout(() => run.fire(new DeadlineExceededError(`health check ${endpoint.url}${path} timed out`)), timeoutMs);
+    const run = new RequestRun('GET', path, undefined, undefined, undefined, timeoutMs, false);
+    this.deadlines.add(run, timeoutMs, this.clock.now());
     try {
       const acquired = endpoint.pool.acquire(run);
       const session = acquired instanceof Promise ? await acquired : acquired;
-      const res = await exchange(session, { method: 'GET', path, headers: undefined, body: undefined }, run, {
-        endpoint: endpoint.url,
-        attempt: 1,
-        leaks: this.leaks,
-        clock: this.clock,
-        run,
-        signal: undefined,
-      });
+      const res = await exchangeAsync(session, run, endpoint.url, 1, this.shared);
       await res.dump();
       return res.status >= 200 && res.status < 300;
     } catch {
       return false;
     } finally {
-      run.finish(undefined);
+      run.finish();
     }
   }
 

@@ -2,8 +2,8 @@ import http2 from 'node:http2';
 import type { Clock } from '../clock.js';
 import { ConnectionClosedError, DeadlineExceededError, H2ErrorCode, StreamResetError, type H2DoctorError } from '../errors.js';
 import type { BodyLeakDetector, PendingBody } from './body-leak.js';
-import type { CancelSlot } from './pool.js';
-import { ClientResponse, startReadAhead, type ExchangeState } from './response.js';
+import type { Cancellable, CancelSlot } from './pool.js';
+import { bodyStreamClosed, ClientResponse, newExchangeState, startReadAhead, type ExchangeState } from './response.js';
 import { UNPROCESSED } from './retry-policy.js';
 import type { PooledSession } from './session.js';
 
@@ -20,14 +20,32 @@ export interface OutgoingRequest {
   body: string | Uint8Array | undefined;
 }
 
-export interface ExchangeContext {
-  endpoint: string;
-  attempt: number;
+/** What every exchange of one client shares (made once per client, not per request). */
+export interface ExchangeShared {
   leaks: BodyLeakDetector;
   clock: Clock;
-  /** Finished (deadline timer and abort listener removed) when the stream closes after the response was handed out. */
-  run: { finish(signal: AbortSignal | undefined): void };
-  signal: AbortSignal | undefined;
+}
+
+/**
+ * The request as an exchange sees it: what to send, where to register as its cancellable
+ * phase, and `finish` (deadline and abort listener removed) to call when the stream closes
+ * after the response was handed out.
+ */
+export interface ExchangeRun extends OutgoingRequest, CancelSlot {
+  finish(): void;
+  /** Settle `exchangeAsync`'s promise (set by it, cleared once used). */
+  attemptResolve: ((res: ClientResponse) => void) | undefined;
+  attemptReject: ((err: H2DoctorError) => void) | undefined;
+}
+
+/**
+ * Who hears how an attempt ended: with response headers, or with a failure before them.
+ * Called once per exchange, synchronously from the stream's events. One object serves every
+ * request (the run is passed in), so an attempt allocates no callbacks.
+ */
+export interface AttemptHandler<R extends ExchangeRun = ExchangeRun> {
+  responded(run: R, res: ClientResponse): void;
+  failed(run: R, err: H2DoctorError): void;
 }
 
 function unprocessed<E extends H2DoctorError>(err: E): E {
@@ -72,21 +90,10 @@ function http2ErrorName(code: number): string {
 }
 
 /** One attempt's state, kept on its stream so the listeners can be shared functions. */
-class StreamExchange {
-  /** Dropped once the promise settles: the stream (held by the session) keeps this object,
-   *  and a path to `resolve` would keep the resolved ClientResponse alive, hiding it from
-   *  the FinalizationRegistry leak check. */
-  resolve: ((r: ClientResponse) => void) | undefined;
-  reject: ((e: H2DoctorError) => void) | undefined;
-  readonly state: ExchangeState = {
-    error: undefined,
-    reading: false,
-    onStreamClose: undefined,
-    early: undefined,
-    earlySize: 0,
-    ended: false,
-    readingAhead: false,
-  };
+class StreamExchange implements Cancellable {
+  /** Told once how the attempt ended, then dropped. */
+  handler: AttemptHandler | undefined;
+  readonly state: ExchangeState = newExchangeState();
   /** Response headers arrived. */
   responded = false;
   /** The stream's 'error' event, if any (a peer RST_STREAM shows up here). */
@@ -96,16 +103,20 @@ class StreamExchange {
   constructor(
     readonly session: PooledSession,
     readonly stream: http2.ClientHttp2Stream,
-    readonly path: string,
-    readonly slot: CancelSlot,
-    readonly ctx: ExchangeContext,
-  ) {}
+    readonly run: ExchangeRun,
+    /** Endpoint URL and attempt number, for the response. */
+    readonly endpoint: string,
+    readonly attempt: number,
+    readonly shared: ExchangeShared,
+    handler: AttemptHandler,
+  ) {
+    this.handler = handler;
+  }
 
   fail(err: H2DoctorError): void {
-    const reject = this.reject;
-    this.resolve = undefined;
-    this.reject = undefined;
-    reject?.(err);
+    const handler = this.handler;
+    this.handler = undefined;
+    handler?.failed(this.run, err);
   }
 
   cancel(err: H2DoctorError): void {
@@ -127,64 +138,106 @@ function onStreamError(this: StreamWithExchange, err: Error): void {
 
 function onStreamResponse(this: StreamWithExchange, responseHeaders: http2.IncomingHttpHeaders, flags: number): void {
   const ex = this[EXCHANGE];
-  const { ctx, state } = ex;
+  const { shared, state } = ex;
   ex.responded = true;
-  const pending: PendingBody = { stream: this, path: ex.path, receivedAt: ctx.clock.now(), consumed: false };
+  const pending: PendingBody = { stream: this, path: ex.run.path, receivedAt: shared.clock.now(), consumed: false };
   ex.pending = pending;
-  const response = new ClientResponse(this, responseHeaders, ctx.endpoint, ctx.attempt, pending, ctx.leaks, state);
+  const response = new ClientResponse(this, responseHeaders, ex.endpoint, ex.attempt, pending, shared.leaks, state);
   if (this.endAfterHeaders || (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0) {
     // No body (HEAD, 204, 304): nothing to leak; let the stream finish on its own.
     pending.consumed = true;
     this.resume();
   } else {
     startReadAhead(this, state);
-    ctx.leaks.track(response, pending);
+    shared.leaks.track(response, pending);
   }
-  const resolve = ex.resolve;
-  ex.resolve = undefined;
-  ex.reject = undefined;
-  resolve?.(response);
+  const handler = ex.handler;
+  ex.handler = undefined;
+  handler?.responded(ex.run, response);
 }
 
 function onStreamClose(this: StreamWithExchange): void {
   const ex = this[EXCHANGE];
-  const { session, state, ctx, pending } = ex;
+  const { session, state, run, pending } = ex;
   session.streamClosed();
-  ex.slot.cancel = undefined;
+  if (run.phase === ex) run.phase = undefined;
   if (!ex.responded) {
     ex.fail(state.error ?? failureOf(session, this, ex.streamError));
     return;
   }
-  if (pending && !pending.consumed) ctx.leaks.forget(pending);
+  if (pending && !pending.consumed) ex.shared.leaks.forget(pending);
   if (!state.error && !this.readableEnded) state.error = failureOf(session, this, ex.streamError);
-  state.onStreamClose?.();
-  ctx.run.finish(ctx.signal);
+  bodyStreamClosed(this, state);
+  run.finish();
 }
 
 /**
- * Sends `req` on `session`, whose stream slot the caller already reserved. Registers its
- * canceller in `slot`: cancelling resets the stream with CANCEL (RFC 9113 §8.7).
+ * Sends `run`'s request on `session`, whose stream slot the caller already reserved, and
+ * registers the exchange as the run's phase: cancelling it resets the stream with CANCEL
+ * (RFC 9113 §8.7). `handler` hears the outcome, possibly before this returns.
  */
-export function exchange(session: PooledSession, req: OutgoingRequest, slot: CancelSlot, ctx: ExchangeContext): Promise<ClientResponse> {
-  const headers: http2.OutgoingHttpHeaders = { ...req.headers, ':method': req.method, ':path': req.path };
+export function exchange<R extends ExchangeRun>(session: PooledSession, run: R, endpoint: string, attempt: number, shared: ExchangeShared, handler: AttemptHandler<R>): void {
+  // node copies the headers itself (request() builds its own null-prototype object).
+  const extra = run.headers;
+  const headers: http2.OutgoingHttpHeaders = extra === undefined ? { ':method': run.method, ':path': run.path } : { ...extra, ':method': run.method, ':path': run.path };
   let stream: http2.ClientHttp2Stream;
   try {
-    stream = session.h2.request(headers, { endStream: req.body === undefined });
+    stream = session.h2.request(headers, run.body === undefined ? END_STREAM : SEND_BODY);
   } catch (err) {
     // ERR_HTTP2_GOAWAY_SESSION / ERR_HTTP2_INVALID_SESSION: nothing was sent.
     session.streamClosed();
-    return Promise.reject(unprocessed(new ConnectionClosedError(`${ctx.endpoint}: session closed before the request was sent`, { cause: err })));
+    handler.failed(run, unprocessed(new ConnectionClosedError(`${endpoint}: session closed before the request was sent`, { cause: err })));
+    return;
   }
-  const ex = new StreamExchange(session, stream, req.path, slot, ctx);
+  const ex = new StreamExchange(session, stream, run, endpoint, attempt, shared, handler as AttemptHandler);
   (stream as StreamWithExchange)[EXCHANGE] = ex;
-  const promise = new Promise<ClientResponse>((resolve, reject) => {
-    ex.resolve = resolve;
-    ex.reject = reject;
-  });
-  slot.cancel = (err) => ex.cancel(err);
+  run.phase = ex;
   stream.on('error', onStreamError);
   stream.on('response', onStreamResponse);
   stream.on('close', onStreamClose);
-  if (req.body !== undefined) stream.end(req.body);
-  return promise;
+  if (run.body !== undefined) {
+    try {
+      stream.end(run.body);
+    } catch (err) {
+      // A body node cannot write (a caller's bug): fail this attempt now, once, and free the
+      // stream; its 'close' then finds no handler left to tell.
+      ex.handler = undefined;
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+      handler.failed(run, err as H2DoctorError);
+    }
+  }
 }
+
+/**
+ * Settles the promise `exchangeAsync` made. The resolving functions are dropped first: the
+ * run stays reachable from the stream (held by the session), and a path to a resolved
+ * promise would keep the ClientResponse alive, hiding it from the leak detector's
+ * FinalizationRegistry.
+ */
+const AWAITED: AttemptHandler = {
+  responded(run, res) {
+    const resolve = run.attemptResolve!;
+    run.attemptResolve = undefined;
+    run.attemptReject = undefined;
+    resolve(res);
+  },
+  failed(run, err) {
+    const reject = run.attemptReject!;
+    run.attemptResolve = undefined;
+    run.attemptReject = undefined;
+    reject(err);
+  },
+};
+
+/** `exchange` as a promise of the response headers (retries, health checks). */
+export function exchangeAsync(session: PooledSession, run: ExchangeRun, endpoint: string, attempt: number, shared: ExchangeShared): Promise<ClientResponse> {
+  return new Promise<ClientResponse>((resolve, reject) => {
+    run.attemptResolve = resolve;
+    run.attemptReject = reject;
+    exchange(session, run, endpoint, attempt, shared, AWAITED);
+  });
+}
+
+// node copies the options object per request; sharing these saves making one here.
+const END_STREAM: http2.ClientSessionRequestOptions = Object.freeze({ endStream: true });
+const SEND_BODY: http2.ClientSessionRequestOptions = Object.freeze({ endStream: false });

@@ -28,12 +28,17 @@ export interface PoolOptions {
   connectTimeoutMs?: number;
 }
 
+/** A phase of a request that can be cut short (waiting in the queue, on a stream, backing off). */
+export interface Cancellable {
+  cancel(err: H2DoctorError): void;
+}
+
 /**
- * Where whoever currently holds a request (the queue, then the stream) registers how to
- * cancel it, so one deadline timer or abort listener per request covers every phase.
+ * Where whoever currently holds a request (the queue, then the stream) registers itself to
+ * be cancelled, so one deadline and one abort listener per request cover every phase.
  */
 export interface CancelSlot {
-  cancel: ((err: H2DoctorError) => void) | undefined;
+  phase: Cancellable | undefined;
 }
 
 /** Counters for one endpoint's pool; every field is cumulative unless it says "now". */
@@ -58,10 +63,19 @@ export interface PoolStats {
   peerMaxConcurrentStreams: number;
 }
 
-interface Waiter {
-  resolve: (s: PooledSession) => void;
-  reject: (err: H2DoctorError) => void;
-  slot: CancelSlot;
+/** A request queued for a stream slot; cancelling takes it out of the queue. */
+class Waiter implements Cancellable {
+  constructor(
+    readonly pool: { dequeue(w: Waiter): void },
+    readonly resolve: (s: PooledSession) => void,
+    readonly reject: (err: H2DoctorError) => void,
+    readonly slot: CancelSlot,
+  ) {}
+
+  cancel(err: H2DoctorError): void {
+    this.pool.dequeue(this);
+    this.reject(err);
+  }
 }
 
 export interface PoolEvents {
@@ -118,15 +132,18 @@ export class EndpointPool {
       }
     }
     return new Promise<PooledSession>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, slot };
+      const waiter = new Waiter(this, resolve, reject, slot);
       this.waiters.push(waiter);
-      slot.cancel = (err) => {
-        const i = this.waiters.indexOf(waiter);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(err);
-      };
+      slot.phase = waiter;
       this.grow();
     });
+  }
+
+  /** Takes a cancelled request out of the queue (called by its Waiter). */
+  dequeue(waiter: Waiter): void {
+    const i = this.waiters.indexOf(waiter);
+    if (i >= 0) this.waiters.splice(i, 1);
+    if (waiter.slot.phase === waiter) waiter.slot.phase = undefined;
   }
 
   /** Stats for this endpoint now. */
@@ -153,7 +170,7 @@ export class EndpointPool {
   rejectQueued(err: H2DoctorError): void {
     (err as unknown as Record<symbol, boolean>)[UNPROCESSED] = true;
     for (const w of this.waiters.splice(0)) {
-      w.slot.cancel = undefined;
+      if (w.slot.phase === w) w.slot.phase = undefined;
       w.reject(err);
     }
   }
@@ -246,7 +263,7 @@ export class EndpointPool {
     }
     while (this.waiters.length > 0 && s.canTake()) {
       const w = this.waiters.shift()!;
-      w.slot.cancel = undefined;
+      if (w.slot.phase === w) w.slot.phase = undefined;
       this.take(s);
       w.resolve(s);
     }

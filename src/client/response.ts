@@ -14,16 +14,31 @@ export interface ExchangeState {
   error: H2DoctorError | undefined;
   /** Body read in progress: the request's deadline now applies to it. */
   reading: boolean;
-  /** Set by a body read: called when the stream closes, to fail a read that did not end. */
-  onStreamClose: (() => void) | undefined;
-  /** Body chunks read ahead before anyone asked (see `startReadAhead`). */
+  /** Body chunks read ahead (before anyone asked) or for the waiting reader. */
   early: Buffer[] | undefined;
   /** Bytes in `early`. */
   earlySize: number;
-  /** The body's end arrived while reading ahead. */
-  ended: boolean;
-  /** Reading ahead is on (listeners attached). */
+  /** Reading ahead is on (the 'data' listener is attached). */
   readingAhead: boolean;
+  /** The pending `text()`/`arrayBuffer()` read, settled when the stream closes (`bodyStreamClosed`). */
+  readResolve: ((body: Buffer | string) => void) | undefined;
+  readReject: ((err: H2DoctorError) => void) | undefined;
+  /** The pending read wants a string. */
+  readAsText: boolean;
+}
+
+/** A fresh state; every field set so all states share one shape. */
+export function newExchangeState(): ExchangeState {
+  return {
+    error: undefined,
+    reading: false,
+    early: undefined,
+    earlySize: 0,
+    readingAhead: false,
+    readResolve: undefined,
+    readReject: undefined,
+    readAsText: false,
+  };
 }
 
 /**
@@ -37,16 +52,45 @@ export const READ_AHEAD_BYTES = 65_536;
 const STATE = Symbol('h2doctor.client.exchangeState');
 type StreamWithState = http2.ClientHttp2Stream & { [STATE]?: ExchangeState };
 
-// Listeners are shared functions reading their state off the stream: no closure per request.
+// The listener is a shared function reading its state off the stream: no closure per
+// request. A read that starts before the body arrived (the usual case: the promise of the
+// headers settles before the DATA frame's callback runs) waits on the same listener and is
+// settled when the stream closes (after 'end' for a whole body), so a read adds no listener
+// and never pauses or resumes the stream. Whether the body ended is the stream's own
+// `readableEnded` ('end' was emitted), which needs no listener either.
 function readAheadData(this: StreamWithState, chunk: Buffer): void {
   const state = this[STATE]!;
   (state.early ??= []).push(chunk);
   state.earlySize += chunk.length;
-  if (state.earlySize >= READ_AHEAD_BYTES) stopReadAhead(this, state);
+  // The bound is for bodies nobody asked for yet; a waiting reader takes everything.
+  if (state.earlySize >= READ_AHEAD_BYTES && state.readResolve === undefined) stopReadAhead(this, state);
 }
 
-function readAheadEnd(this: StreamWithState): void {
-  this[STATE]!.ended = true;
+/** The error for a stream the peer or we reset (RST_STREAM other than NO_ERROR), if so. */
+function resetError(stream: http2.ClientHttp2Stream): StreamResetError | undefined {
+  const rst = stream.rstCode;
+  if (rst === undefined || rst === H2ErrorCode.NO_ERROR) return undefined;
+  return new StreamResetError(`stream reset (code ${rst}) before the body ended`, { h2Code: rst });
+}
+
+/**
+ * The exchange's 'close' listener calls this (after setting `state.error` for a stream that
+ * closed before its end): settles a read still waiting. 'close' before 'end' means the stream
+ * was reset by the peer, by our deadline, or the connection died.
+ */
+export function bodyStreamClosed(stream: http2.ClientHttp2Stream, state: ExchangeState): void {
+  const resolve = state.readResolve;
+  if (resolve === undefined) return;
+  const reject = state.readReject!;
+  state.readResolve = undefined;
+  state.readReject = undefined;
+  // node ends the readable side also when the stream is reset (ours or the peer's): a reset
+  // body is an error, not a short body.
+  const failure = state.error ?? (stream.readableEnded ? resetError(stream) : new ConnectionClosedError('stream closed before the body ended'));
+  if (failure) return reject(failure);
+  const body = concatEarly(state);
+  state.early = undefined;
+  resolve(state.readAsText ? body.toString('utf8') : body);
 }
 
 function stopReadAhead(stream: StreamWithState, state: ExchangeState): void {
@@ -61,7 +105,6 @@ export function startReadAhead(stream: http2.ClientHttp2Stream, state: ExchangeS
   (stream as StreamWithState)[STATE] = state;
   state.readingAhead = true;
   stream.on('data', readAheadData);
-  stream.on('end', readAheadEnd);
 }
 
 function concatEarly(state: ExchangeState): Buffer {
@@ -116,7 +159,7 @@ export class ClientResponse {
   get body(): Readable {
     this.claim();
     const state = this.state;
-    if (state.ended) return Readable.from(state.early ?? []);
+    if (this.stream.readableEnded) return Readable.from(state.early ?? []);
     stopReadAhead(this.stream, state);
     // Put what was read ahead back in front of the rest.
     if (state.earlySize > 0) this.stream.unshift(concatEarly(state));
@@ -141,8 +184,8 @@ export class ClientResponse {
   }
 
   /**
-   * One promise and two listeners per read: this is the hot path of every request. The
-   * exchange's own 'close' listener reports a stream that closes before its end.
+   * One promise per read and no listener: this is the hot path of every request. The
+   * exchange's 'close' listener settles it (see `bodyStreamClosed`).
    */
   private read(asText: boolean): Promise<Buffer | string> {
     try {
@@ -153,48 +196,25 @@ export class ClientResponse {
     const stream = this.stream;
     const state = this.state;
     if (state.error) return Promise.reject(state.error);
-    if (state.ended) {
-      // The whole body arrived while reading ahead: the common case for API responses.
-      const rst = stream.rstCode;
-      if (rst !== undefined && rst !== H2ErrorCode.NO_ERROR) {
-        return Promise.reject(new StreamResetError(`stream reset (code ${rst}) before the body ended`, { h2Code: rst }));
-      }
+    if (stream.readableEnded) {
+      // The whole body arrived while reading ahead.
+      const failure = resetError(stream);
+      if (failure) return Promise.reject(failure);
       const body = concatEarly(state);
       state.early = undefined;
       return Promise.resolve(asText ? body.toString('utf8') : body);
     }
-    stopReadAhead(stream, state);
-    return new Promise<Buffer | string>((resolve, reject) => {
-      let chunks: Buffer[] | Buffer | undefined = state.early;
-      let size = state.earlySize;
-      state.early = undefined;
-      state.earlySize = 0;
-      let settled = false;
-      stream.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (chunks === undefined) chunks = chunk;
-        else if (Array.isArray(chunks)) chunks.push(chunk);
-        else chunks = [chunks, chunk];
-      });
-      stream.on('end', () => {
-        settled = true;
-        // node ends the readable side also when the stream is reset (ours or the peer's):
-        // a reset body is an error, not a short body.
-        if (state.error) return reject(state.error);
-        const rst = stream.rstCode;
-        if (rst !== undefined && rst !== H2ErrorCode.NO_ERROR) {
-          return reject(new StreamResetError(`stream reset (code ${rst}) before the body ended`, { h2Code: rst }));
-        }
-        const body = chunks === undefined ? Buffer.alloc(0) : Array.isArray(chunks) ? Buffer.concat(chunks, size) : chunks;
-        resolve(asText ? body.toString('utf8') : body);
-      });
+    if (!state.readingAhead) {
+      // Read-ahead stopped at its bound: flow again, into the same buffer.
+      (stream as StreamWithState)[STATE] = state;
+      state.readingAhead = true;
+      stream.on('data', readAheadData);
       stream.resume();
-      state.onStreamClose = () => {
-        if (settled) return;
-        settled = true;
-        // 'close' before 'end': reset by the peer, by our deadline, or the connection died.
-        reject(state.error ?? new ConnectionClosedError('stream closed before the body ended'));
-      };
+    }
+    state.readAsText = asText;
+    return new Promise<Buffer | string>((resolve, reject) => {
+      state.readResolve = resolve;
+      state.readReject = reject;
     });
   }
 
@@ -207,7 +227,7 @@ export class ClientResponse {
     this.claim();
     const stream = this.stream;
     this.state.early = undefined;
-    if (this.state.ended || stream.destroyed || stream.readableEnded) return;
+    if (stream.destroyed || stream.readableEnded) return;
     stopReadAhead(stream, this.state);
     await new Promise<void>((resolve) => {
       stream.once('close', () => resolve());

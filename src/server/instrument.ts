@@ -10,7 +10,7 @@ import { startRuntimePauses, type RuntimePauses } from './runtime-pauses.js';
 import { SlowRequestLog, type SlowRequest, type SlowRequestOptions } from './slow-requests.js';
 import { bump, createServerStats, type ServerStats, type SessionCloseReason } from './stats.js';
 import { acquireStreamHooks, type StreamHookContext } from './stream-hooks.js';
-import { createTraceIdGenerator, traceContextWanted, traceIdFromHeaders, traceStorage, swapEmittingTrace } from './trace.js';
+import { createTraceIdGenerator, traceContextWanted, traceStorage, swapEmittingTrace } from './trace.js';
 import { h2CodeLabel } from './h2-code-name.js';
 import { closeGracefully, type GracefulCloseOptions, type GracefulCloseResult } from './graceful-close.js';
 import { buildSnapshot, type ServerSnapshot } from './snapshot.js';
@@ -72,16 +72,6 @@ export interface ServerDoctor {
 
 const defaultTraceHeaders = ['traceparent', 'x-request-id'];
 
-/** Status label strings, made once each rather than per request; 0 (no response) is `none`. */
-const statusLabels = new Map<number, string>();
-function statusLabel(status: number): string {
-  let label = statusLabels.get(status);
-  if (label === undefined) {
-    label = status === 0 ? 'none' : String(status);
-    if (statusLabels.size < 1000) statusLabels.set(status, label);
-  }
-  return label;
-}
 const kInstrumented = Symbol('h2doctor.instrumented');
 
 export function instrument(server: Http2Server | Http2SecureServer, options: InstrumentOptions = {}): ServerDoctor {
@@ -206,7 +196,7 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
     const route = routes.labelFor(method, String(headers[':path'] ?? ''), headers);
     if (releaseHooks === undefined) releaseHooks = acquireStreamHooks(stream);
     const rec = new StreamRecord(
-      hooks, session, route, method, headers, traceIdFromHeaders(headers, traceHeaders), generate,
+      hooks, session, route, method, headers, traceHeaders, generate,
       clock.now(), session.streamsOpen, requestsBefore,
     );
     (stream as RecordedStream)[kStreamRecord] = rec;
@@ -224,7 +214,7 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
     const status = rawStatus === undefined ? 0 : Number(rawStatus);
     const durationMs = end - rec.startedAt;
     const ttfbMs = rec.respondedAt === undefined ? undefined : rec.respondedAt - rec.startedAt;
-    metrics.observeRequest(rec.route, statusLabel(status), durationMs / 1000, ttfbMs === undefined ? undefined : ttfbMs / 1000);
+    metrics.observeRequest(rec.route, status, durationMs / 1000, ttfbMs === undefined ? undefined : ttfbMs / 1000);
     if (slow === undefined) return;
     const thresholdMs = slow.judge(durationMs);
     if (thresholdMs === undefined) return;

@@ -22,8 +22,8 @@ export interface ServerMetricsOptions {
 
 export interface ServerMetrics {
   registry: Registry;
-  /** Records a finished request. */
-  observeRequest(route: string, status: string, durationSeconds: number, ttfbSeconds: number | undefined): void;
+  /** Records a finished request; `status` 0 (no response sent) is labelled `none`. */
+  observeRequest(route: string, status: number, durationSeconds: number, ttfbSeconds: number | undefined): void;
   /** Records a closed session's stream and request counts. */
   observeSessionClose(streams: number): void;
   /** Records a PING round trip. */
@@ -140,8 +140,12 @@ export function createServerMetrics(stats: ServerStats, options: ServerMetricsOp
     buckets: pingBuckets, registers,
   });
 
-  /** Series per route, then status; bounded because routes are capped (route-label.ts). */
-  const children = new Map<string, Map<string, { duration: HistogramSeries; ttfb: HistogramSeries }>>();
+  /**
+   * Series per route, then status code; bounded because routes are capped (route-label.ts)
+   * and status codes are three digits. Keyed by the number, so the label string is made
+   * once per series rather than looked up per request.
+   */
+  const children = new Map<string, Map<number, { duration: HistogramSeries; ttfb: HistogramSeries }>>();
 
   return {
     registry,
@@ -153,7 +157,8 @@ export function createServerMetrics(stats: ServerStats, options: ServerMetricsOp
       }
       let child = byStatus.get(status);
       if (child === undefined) {
-        child = { duration: duration.series([route, status]), ttfb: ttfb.series([route, status]) };
+        const label = status === 0 ? 'none' : String(status);
+        child = { duration: duration.series([route, label]), ttfb: ttfb.series([route, label]) };
         byStatus.set(status, child);
       }
       child.duration.observe(durationSeconds);

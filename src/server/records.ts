@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
-import type { RequestTrace } from './trace.js';
+import { traceIdFromHeaders, type RequestTrace } from './trace.js';
 import type { StreamHookContext } from './stream-hooks.js';
 import type { SessionCloseReason } from './stats.js';
 
@@ -56,8 +56,8 @@ export class StreamRecord implements RequestTrace {
     readonly method: string,
     /** The request headers, as node:http2 gave them. */
     private readonly headers: IncomingHttpHeaders,
-    /** Trace id carried by the request, or undefined to generate one on first read. */
-    private carriedTraceId: string | undefined,
+    /** Headers that may carry a trace id, in order (read on first use of `traceId`). */
+    private readonly traceHeaders: readonly string[],
     /** Makes a trace id; undefined: none is made and the id reads ''. */
     private readonly generateTraceId: (() => string) | undefined,
     /** Clock time the request headers arrived. */
@@ -68,13 +68,20 @@ export class StreamRecord implements RequestTrace {
     readonly requestsBefore: number,
   ) {}
 
+  /** The trace id once read; undefined until the first read. */
+  private resolvedTraceId: string | undefined = undefined;
+
   /**
-   * Trace id ('' when none is carried and none is generated). A generated id is made on
-   * first read: most requests are never slow and never ask, so most never pay for one.
+   * Trace id: the one the request headers carry, else a generated one, else ''. Both are
+   * worked out on first read: most requests are never slow and nobody asks for their id, so
+   * most never pay for a header scan or a new id. node:http2 gives each request its own
+   * headers object, so reading it later gives what arrived (unless a handler rewrote it).
    */
   get traceId(): string {
-    if (this.carriedTraceId === undefined) this.carriedTraceId = this.generateTraceId?.() ?? '';
-    return this.carriedTraceId;
+    if (this.resolvedTraceId === undefined) {
+      this.resolvedTraceId = traceIdFromHeaders(this.headers, this.traceHeaders) ?? this.generateTraceId?.() ?? '';
+    }
+    return this.resolvedTraceId;
   }
 
   /** `user-agent` request header, for push log lines. */

@@ -4,12 +4,13 @@ import { parseFlags } from '../flags.js';
 import { parseCount, parseDuration, parseSize, parseTargetUrl } from '../units.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { benchDefaults, resolveBenchOptions, type BenchOptions, type PushMode } from '../../bench/options.js';
-import { runBench } from '../../bench/run.js';
-import { buildBenchResult } from '../../bench/result.js';
 import type { BenchProgress } from '../../bench/engine.js';
-import { renderBenchText } from '../../report/bench-text.js';
 import { renderBenchJson } from '../../report/bench-json.js';
-import { renderBenchProgress } from '../../report/bench-progress.js';
+
+// The engine, the result builder and the text and progress renderers are imported when `run` needs them, not
+// here: `bench --help` and a usage error then load none of them, and a run loads the text
+// renderer only when it prints text. Start-up CPU counts against the whole-process CPU per request that
+// issue 4 compares with h2load's.
 
 const usage = `Usage: h2doctor bench <url> [options]
 
@@ -144,13 +145,18 @@ export const command: Command = {
     }
     const latest = new Map<number, BenchProgress>();
     const total = options.durationMs > 0 ? null : options.requests;
-    const onProgress = io.isTTY
+    const [{ runBench }, { buildBenchResult }, progress] = await Promise.all([
+      import('../../bench/run.js'),
+      import('../../bench/result.js'),
+      io.isTTY ? import('../../report/bench-progress.js') : undefined,
+    ]);
+    const onProgress = progress
       ? (p: BenchProgress, worker: number) => {
           latest.set(worker, p);
           if (worker !== 0 && latest.size < options.workers) return;
           const all = [...latest.values()];
           const sum = all.reduce((a, b) => ({ ...a, done: a.done + b.done, recentRequests: a.recentRequests + b.recentRequests, recentP99: Math.max(a.recentP99, b.recentP99) }));
-          io.stderr.write(renderBenchProgress(sum, total));
+          io.stderr.write(progress.renderBenchProgress(sum, total));
         }
       : undefined;
     const run = await runBench(options, { onProgress }, signal);
@@ -158,7 +164,11 @@ export const command: Command = {
     const result = buildBenchResult(options, run.recorder, run.selfCheck, run.error, run.aborted);
     const completed = result.requests.total > 0;
     if (completed || !run.error) {
-      io.stdout.write(json ? renderBenchJson(result) : renderBenchText(result, { colour: io.isTTY }));
+      if (json) io.stdout.write(renderBenchJson(result));
+      else {
+        const { renderBenchText } = await import('../../report/bench-text.js');
+        io.stdout.write(renderBenchText(result, { colour: io.isTTY }));
+      }
       if (out !== undefined) {
         try {
           writeFileSync(out, renderBenchJson(result));
