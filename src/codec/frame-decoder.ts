@@ -209,7 +209,7 @@ export class FrameDecoder {
   /**
    * A buffer for one frame split across chunks: fresh by default (the frame's views stay valid
    * as long as they are held), or one of two reused buffers with `reuseBuffers`, which keeps
-   * the copy in cache and doubles throughput on 16 KiB reads (bench/RESULTS-codec.md).
+   * the copy in cache and doubles throughput on 16 KiB reads (bench/RESULTS.md).
    * A push completes at most one straddling frame (its first) and starts at most one (its last),
    * so with `reuseBuffers` two buffers used in turn never overwrite a frame of the same push.
    */

@@ -1,7 +1,5 @@
-import http2 from 'node:http2';
-import { once } from 'node:events';
-import type { AddressInfo, Socket } from 'node:net';
 import type { TestPki } from './certs.js';
+import { startLabServer } from './lab-server.js';
 
 /**
  * The lab's inventory service: one instance per zone, HTTPS h2.
@@ -31,18 +29,9 @@ export interface InventoryOptions {
 
 export async function startInventory(options: InventoryOptions): Promise<InventoryService> {
   const counts = { stock: 0, health: 0 };
-  const sockets = new Set<Socket>();
-  const server = http2.createSecureServer({
-    key: options.pki.key,
-    cert: options.pki.chain,
-    allowHTTP1: false,
-    settings: { maxConcurrentStreams: 1000 },
-  });
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  server.on('stream', function inventoryStream(stream, headers) {
+  const lab = await startLabServer(options.pki, options.port ?? 0);
+  lab.server.on('stream', function inventoryStream(stream, headers) {
+    stream.on('error', () => {});
     const path = String(headers[':path'] ?? '/');
     if (path === '/health') {
       counts.health++;
@@ -62,30 +51,12 @@ export async function startInventory(options: InventoryOptions): Promise<Invento
     stream.respond({ ':status': 404 });
     stream.end();
   });
-  // Streams reset by a dying peer emit errors; they are expected in the lab.
-  server.on('sessionError', () => {});
-  server.listen(options.port ?? 0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  let killed = false;
   return {
     zone: options.zone,
-    url: `https://127.0.0.1:${port}`,
-    port,
+    url: lab.url,
+    port: lab.port,
     stats: () => ({ ...counts }),
-    kill() {
-      if (killed) return;
-      killed = true;
-      server.close();
-      for (const s of sockets) s.destroy();
-    },
-    async close() {
-      if (!killed) {
-        killed = true;
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        for (const s of sockets) s.destroy();
-        await closed;
-      }
-    },
+    kill: lab.kill,
+    close: lab.close,
   };
 }

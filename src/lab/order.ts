@@ -1,7 +1,6 @@
-import http2 from 'node:http2';
-import { once } from 'node:events';
-import type { AddressInfo, Socket } from 'node:net';
+import type http2 from 'node:http2';
 import type { TestPki } from './certs.js';
+import { startLabServer } from './lab-server.js';
 
 /**
  * The lab's order service, the one from the incident: HTTPS h2 on node:http2.
@@ -63,20 +62,9 @@ export interface OrderStats {
 export async function startOrder(options: OrderOptions): Promise<OrderService> {
   const stats: OrderStats = { orders: 0, pushAttempts: 0, pushesSent: 0, pushesRefused: 0, fallbacks: 0, inventoryFailures: 0, connections: 0 };
   const asset = Buffer.alloc(options.assetBytes, 'a');
-  const sockets = new Set<Socket>();
-  const server = http2.createSecureServer({
-    key: options.pki.key,
-    cert: options.pki.chain,
-    allowHTTP1: false,
-    settings: { maxConcurrentStreams: 1000 },
-  });
+  const lab = await startLabServer(options.pki);
+  const server = lab.server;
   if (options.idleTimeoutMs > 0) server.setTimeout(options.idleTimeoutMs);
-  server.on('secureConnection', (socket: Socket) => {
-    stats.connections++;
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  server.on('sessionError', () => {});
   const decorated = options.decorate?.(server);
 
   function pushAsset(stream: http2.ServerHttp2Stream, i: number): void {
@@ -130,18 +118,13 @@ export async function startOrder(options: OrderOptions): Promise<OrderService> {
       },
     );
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
   return {
-    url: `https://127.0.0.1:${port}`,
-    port,
-    stats: () => ({ ...stats }),
+    url: lab.url,
+    port: lab.port,
+    stats: () => ({ ...stats, connections: lab.connections() }),
     async close() {
       await decorated?.close();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sockets) s.destroy();
-      await closed;
+      await lab.close();
     },
   };
 }

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
  * async_hooks: once any store is entered, every async resource in the process (each
  * nextTick, each socket write) pays an init hook. Measured with h2load against a small
  * node:http2 handler, that alone took 6–7 % of the server's throughput
- * (bench/RESULTS-server.md). So until some code calls `getTraceId()`, an instrumented
+ * (bench/RESULTS.md). So until some code calls `getTraceId()`, an instrumented
  * server only sets a plain variable around the synchronous part of each 'stream' emit
  * (enough for the first call to answer, when it is made synchronously in a handler); the
  * first call turns the AsyncLocalStorage context on for every later request. `trace: { asyncContext: true }` turns it on from the start.
