@@ -126,3 +126,29 @@ test('through main(): `h2doctor chaos --help` and a bad flag map to exit codes i
   assert.equal(await main(['chaos', '--upstream', '127.0.0.1:1', '--goaway-after', 'soon'], bad.io), 2);
   assert.match(bad.err(), /^h2doctor: --goaway-after: 'soon' is not a duration/);
 });
+
+test('--json: every line on stdout is a JSON event; the last one counts the faults', async () => {
+  const ac = new AbortController();
+  let url = '';
+  const results: Array<{ code: number; out: string }> = [];
+  const ready = new Promise<void>((resolve) => {
+    void chaos(['--upstream', upstream, '--listen', '127.0.0.1:0', '--latency', '2ms:down', '--json'], ac.signal, (out) => {
+      const m = /"event":"listening".*"listen":"(127\.0\.0\.1:\d+)"/.exec(out);
+      if (m && !url) {
+        url = `http://${m[1]}`;
+        resolve();
+      }
+    }).then((r) => results.push(r));
+  });
+  await ready;
+  assert.equal(await get(url), 200);
+  ac.abort();
+  while (results.length === 0) await new Promise((r) => setTimeout(r, 10));
+  const { code, out } = results[0]!;
+  assert.equal(code, 0);
+  const events = out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; faults?: unknown; connections?: number });
+  assert.deepEqual(events.map((e) => e.event), ['listening', 'stats']);
+  assert.deepEqual(events[0]!.faults, ['latency ms=2 jitterMs=0 :down']);
+  assert.equal(events[1]!.connections, 1);
+  assert.ok(((events[1]!.faults as Record<string, number>)['latency'] ?? 0) > 0);
+});

@@ -1,5 +1,6 @@
 import type http2 from 'node:http2';
 import { monotonicClock } from '../clock.js';
+import { ConfigError } from '../errors.js';
 import { startChaos, type ChaosProxy } from '../chaos/index.js';
 import { instrument } from '../server/index.js';
 import { resolveBenchOptions } from '../bench/options.js';
@@ -221,7 +222,7 @@ function buildCaller(
   let timeoutMs = 2000;
   if (spec.inventorySpike > 0) {
     if (!calibration || calibration.inventoryLatenciesMs.length < 20) {
-      throw new Error('inventory-spike-protected needs healthy\'s calibration');
+      throw new ConfigError('inventory-spike-protected needs the latencies healthy measured (at least 20 inventory calls)');
     }
     const derived = deadlineFrom(calibration);
     timeoutMs = derived.deadlineMs;

@@ -47,6 +47,7 @@ Options:
   --tls-cert FILE --tls-key FILE   terminate TLS (frame faults over TLS)
   --upstream-ca FILE     verify the TLS upstream with this CA (default: not verified)
   --duration 30s         stop after this long (default: until Ctrl-C)
+  --json                 print events as JSON lines on stdout (listening, api, phase, stats)
 `;
 
 const faultFlags = Object.fromEntries(faultKinds.map((k) => [k, { type: 'string', multiple: true }])) as Record<
@@ -57,6 +58,7 @@ const faultFlags = Object.fromEntries(faultKinds.map((k) => [k, { type: 'string'
 const options = {
   ...faultFlags,
   listen: { type: 'string', multiple: true },
+  json: { type: 'boolean' },
   upstream: { type: 'string', multiple: true },
   scenario: { type: 'string' },
   api: { type: 'string' },
@@ -117,11 +119,20 @@ function waitForStop(signal: AbortSignal, durationMs: number | undefined): Promi
   });
 }
 
-function printRoutes(px: ChaosProxy, io: CliIO): void {
+/** Writes one event: a `chaos: …` line, or with --json a JSON line `{ event, …data }`. */
+type Emit = (event: string, text: string, data: Record<string, unknown>) => void;
+
+function emitter(io: CliIO, json: boolean): Emit {
+  return (event, text, data) => io.stdout.write(json ? `${JSON.stringify({ event, ...data })}\n` : `chaos: ${text}\n`);
+}
+
+function printRoutes(px: ChaosProxy, emit: Emit): void {
   for (const [name, r] of px.routes) {
-    const faults = r.faults().faults.map(describeFault).join('; ') || 'no faults';
+    const faults = r.faults().faults;
     const label = name === r.listenAddress ? '' : ` (${name})`;
-    io.stdout.write(`chaos: ${r.listenAddress} → ${r.upstream}${label}: ${faults}\n`);
+    emit('listening', `${r.listenAddress} → ${r.upstream}${label}: ${faults.map(describeFault).join('; ') || 'no faults'}`, {
+      route: name, listen: r.listenAddress, upstream: r.upstream, faults: faults.map(describeFault),
+    });
   }
 }
 
@@ -129,6 +140,7 @@ export const command: Command = {
   usage,
   async run(argv, io, signal) {
     const { values } = parseFlags(fillBareFlags(argv), options, 0);
+    const emit = emitter(io, values.json ?? false);
     const faults = faultsFromFlags(values);
     const listens = values.listen ?? [];
     const upstreams = values.upstream ?? [];
@@ -189,7 +201,7 @@ export const command: Command = {
       if (scenario) {
         const run = await runScenario({ ...scenario, routes: [...scenario.routes.map((r) => ({ ...r, faults: [...r.faults, ...faults] })), ...flagRoutes] }, {
           seed, log: logStream, tls,
-          onPhase: (e) => io.stdout.write(`chaos: phase ${e.phase} ${e.action === 'start' ? 'started' : 'ended'} at ${(e.elapsedMs / 1000).toFixed(1)}s\n`),
+          onPhase: (e) => emit('phase', `phase ${e.phase} ${e.action === 'start' ? 'started' : 'ended'} at ${(e.elapsedMs / 1000).toFixed(1)}s`, { phase: e.phase, action: e.action, elapsedMs: e.elapsedMs }),
         }, signal);
         px = run.proxy;
         closeRun = () => run.close();
@@ -199,20 +211,20 @@ export const command: Command = {
       }
       if (values.api !== undefined) {
         api = await startToxiproxyApi(px, values.api, signal);
-        io.stdout.write(`chaos: toxiproxy API on ${api.url}\n`);
+        emit('api', `toxiproxy API on ${api.url}`, { url: api.url });
       }
     } catch (err) {
       logStream?.end();
       throw err;
     }
-    printRoutes(px, io);
+    printRoutes(px, emit);
     try {
       await waitForStop(signal, durationMs);
     } finally {
       await api?.close();
       const stats = px.stats();
       await closeRun();
-      io.stdout.write(`chaos: ${formatFaultCounts(stats.connections, stats.faults)}\n`);
+      emit('stats', formatFaultCounts(stats.connections, stats.faults), { connections: stats.connections, faults: stats.faults });
       if (logStream) await new Promise<void>((r) => logStream!.end(() => r()));
     }
     return 0;
