@@ -70,6 +70,18 @@ function cli(url: string, requests: number): Measure {
   return { rps: result.rps, cpuMs: (Number(t[1]) + Number(t[2])) * 1000, requests: result.requests.succeeded, rssMb: Number(t[3]) / 1024 };
 }
 
+/**
+ * Node's own start-up (`node -e 0`), whole process, ms of CPU: the part of the CLI's figure no
+ * code of ours runs in. Reported because it depends on the machine: with NODE_EXTRA_CA_CERTS
+ * set (some sandboxes and corporate images do), every node process parses that CA bundle
+ * before any JavaScript runs, ~50 ms on the reference machine.
+ */
+function nodeStartup(): number {
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %U %S', process.execPath, '-e', '0'], { encoding: 'utf8' });
+  const t = /TIME ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  return t ? (Number(t[1]) + Number(t[2])) * 1000 : NaN;
+}
+
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -82,8 +94,9 @@ async function main(): Promise<void> {
   try {
     const url = `${server.url}/index.html`;
     h2load(url, 10_000); // warm nghttpd
-    const a: Measure[] = [], b: Measure[] = [], c: Measure[] = [];
+    const a: Measure[] = [], b: Measure[] = [], c: Measure[] = [], startup: number[] = [];
     for (let i = 0; i < rounds; i++) {
+      startup.push(nodeStartup());
       a.push(ours(url, requests));
       b.push(h2load(url, requests));
       c.push(cli(url, requests));
@@ -106,6 +119,8 @@ async function main(): Promise<void> {
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
     console.log(`\nnghttpd h2c, -c 10 -m 10 -n ${requests}, ${rounds} rounds (node ${process.version})`);
     for (const r of rows) console.log(r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+    const extraCa = process.env.NODE_EXTRA_CA_CERTS ? `NODE_EXTRA_CA_CERTS=${process.env.NODE_EXTRA_CA_CERTS}` : 'NODE_EXTRA_CA_CERTS unset';
+    console.log(`node start-up alone (node -e 0): ${median(startup).toFixed(0)} ms CPU, ${((median(startup) * 1000) / requests).toFixed(2)} µs/request of the CLI figure (${extraCa})`);
     console.log(`succeeded: ours ${a.map((m) => m.requests).join('/')} h2load ${b.map((m) => m.requests).join('/')}; RSS run: ${rss.requests} succeeded`);
   } finally {
     await server.stop();

@@ -39,3 +39,34 @@ test('the installed bin runs from dist (npx h2doctor --help)', () => {
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr.trim().split('\n').length, 2);
 });
+
+test('the installed bin (the bundled CLI) runs bench with worker threads and reports the version', async () => {
+  const { createServer } = await import('node:http2');
+  const server = createServer();
+  server.on('stream', (stream) => {
+    stream.respond({ ':status': 200 });
+    stream.end('ok');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (server.address() as { port: number }).port;
+    const bin = new URL('../bin/h2doctor.js', import.meta.url).pathname;
+    const { spawn } = await import('node:child_process');
+    // Asynchronously: the server answering lives in this process.
+    const run = (args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, ...args]);
+      let stdout = '', stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d));
+      child.stderr.on('data', (d: Buffer) => (stderr += d));
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+    const r = await run(['bench', `http://127.0.0.1:${port}/`, '-n', '400', '-c', '2', '-m', '4', '-t', '2', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as { requests: { succeeded: number } };
+    assert.equal(result.requests.succeeded, 400);
+    const v = await run(['--version']);
+    assert.equal(v.stdout.trim(), (await import('../package.json', { with: { type: 'json' } })).default.version);
+  } finally {
+    server.close();
+  }
+});

@@ -81,5 +81,16 @@ function warn(st: Style, text: string): string {
 }
 
 function num(n: number): string {
-  return n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n >= 10 ? 1 : 2);
+  return n >= 100 ? groupThousands(Math.round(n)) : n.toFixed(n >= 10 ? 1 : 2);
+}
+
+/** 1234567 → "1,234,567". Not toLocaleString: its first call loads ICU, ~12 ms of CPU in a short run. */
+export function groupThousands(n: number): string {
+  const digits = String(Math.abs(n));
+  let out = '';
+  for (let i = 0; i < digits.length; i++) {
+    if (i > 0 && (digits.length - i) % 3 === 0) out += ',';
+    out += digits[i];
+  }
+  return n < 0 ? '-' + out : out;
 }

@@ -35,6 +35,12 @@ export interface SessionRecord {
 /**
  * One request stream's bookkeeping. It is also the AsyncLocalStorage store of the request
  * (it has `traceId` and `route`), so a request allocates one object for both.
+ *
+ * It does not keep the request's headers object. Under load a server has many streams in
+ * flight, and everything they hold survives each young-generation GC: holding the headers
+ * (about 1 KB each, otherwise garbage once the handler returns) raised the instrumented
+ * server's GC time by about a quarter (bench/server-overhead.ts). It keeps the user-agent
+ * string, and the headers only when one of the trace headers is there to be read.
  */
 export class StreamRecord implements RequestTrace {
   /** Clock time the response headers were handed to nghttp2; undefined until then. */
@@ -45,6 +51,12 @@ export class StreamRecord implements RequestTrace {
   pushes = 0;
   /** The end of the request has been recorded (destroy() may be called more than once). */
   ended = false;
+  /** `user-agent` request header, for push log lines. */
+  readonly userAgent: string | undefined;
+  /** The request headers when one of `traceHeaders` is present (read on first use of `traceId`), else undefined. */
+  private readonly traceSource: IncomingHttpHeaders | undefined;
+  /** The trace id once read; undefined until the first read. */
+  private resolvedTraceId: string | undefined = undefined;
 
   constructor(
     /** The instrumentation this stream belongs to (its server's policy, counters, clock). */
@@ -54,9 +66,9 @@ export class StreamRecord implements RequestTrace {
     readonly route: string,
     /** `:method`. */
     readonly method: string,
-    /** The request headers, as node:http2 gave them. */
-    private readonly headers: IncomingHttpHeaders,
-    /** Headers that may carry a trace id, in order (read on first use of `traceId`). */
+    /** The request headers, as node:http2 gave them (not kept: see above). */
+    headers: IncomingHttpHeaders,
+    /** Headers that may carry a trace id, in order. */
     private readonly traceHeaders: readonly string[],
     /** Makes a trace id; undefined: none is made and the id reads ''. */
     private readonly generateTraceId: (() => string) | undefined,
@@ -66,29 +78,30 @@ export class StreamRecord implements RequestTrace {
     readonly streamsOpenAtStart: number,
     /** Requests the session carried before this one. */
     readonly requestsBefore: number,
-  ) {}
-
-  /** The trace id once read; undefined until the first read. */
-  private resolvedTraceId: string | undefined = undefined;
+  ) {
+    const ua = headers['user-agent'];
+    this.userAgent = typeof ua === 'string' ? ua : undefined;
+    this.traceSource = hasAny(headers, traceHeaders) ? headers : undefined;
+  }
 
   /**
    * Trace id: the one the request headers carry, else a generated one, else ''. Both are
    * worked out on first read: most requests are never slow and nobody asks for their id, so
-   * most never pay for a header scan or a new id. node:http2 gives each request its own
+   * most never pay for a header parse or a new id. node:http2 gives each request its own
    * headers object, so reading it later gives what arrived (unless a handler rewrote it).
    */
   get traceId(): string {
     if (this.resolvedTraceId === undefined) {
-      this.resolvedTraceId = traceIdFromHeaders(this.headers, this.traceHeaders) ?? this.generateTraceId?.() ?? '';
+      const fromHeaders = this.traceSource === undefined ? undefined : traceIdFromHeaders(this.traceSource, this.traceHeaders);
+      this.resolvedTraceId = fromHeaders ?? this.generateTraceId?.() ?? '';
     }
     return this.resolvedTraceId;
   }
+}
 
-  /** `user-agent` request header, for push log lines. */
-  get userAgent(): string | undefined {
-    const ua = this.headers['user-agent'];
-    return typeof ua === 'string' ? ua : undefined;
-  }
+function hasAny(headers: IncomingHttpHeaders, names: readonly string[]): boolean {
+  for (let i = 0; i < names.length; i++) if (headers[names[i]!] !== undefined) return true;
+  return false;
 }
 
 export type RecordedSession = ServerHttp2Session & { [kSessionRecord]?: SessionRecord };
