@@ -3,17 +3,18 @@
  *
  *   npm run build && node --import tsx bench/server-overhead.ts [--requests N] [--rounds N] [--tls]
  *
- * Three server processes (bench/server-overhead-child.mjs, plain JavaScript over the compiled
- * library) run the same handler (stream API, a 60-byte JSON answer): one bare; one
- * instrumented with every default on (push guard 'deny', Prometheus metrics, trace ids,
- * slow-request capture at a running p99 with the event-loop and GC monitor); and 'traced',
- * the same instrumented server whose handler also calls getTraceId() on every request, which
- * turns on the AsyncLocalStorage context (src/server/trace.ts says why that is on demand).
- * h2load (`-c 10 -m 10 -n N`, one thread) runs against them in turn, rotating which goes
+ * Four server processes (bench/server-overhead-child.mjs, plain JavaScript over the compiled
+ * library) run the same handler (stream API, a 60-byte JSON answer): 'bare'; 'instrumented'
+ * with every default on (push guard 'deny', Prometheus metrics, trace ids, slow-request
+ * capture at a running p99 with the event-loop and GC monitor); 'traced', the same
+ * instrumented server whose handler also calls getTraceId() on every request (synchronously,
+ * as a handler that logs first); and 'async', which also runs every request in the
+ * AsyncLocalStorage context (`trace: { asyncContext: true }`), what a handler that reads its
+ * id after an await gets (src/server/trace.ts says why that context is on demand). h2load (`-c 10 -m 10 -n N`, one thread) runs against them in turn, rotating which goes
  * first each round, after one unrecorded warm-up run each (JIT). Reported per round: req/s of
  * each, and each server's CPU time per request (read from the server process before and
- * after the run). Ratios are paired within a round (instrumented ÷ bare for req/s, bare ÷
- * instrumented for CPU per request: the throughput ratio of a CPU-bound server), then the
+ * after the run). Ratios are paired within a round (server ÷ bare for req/s, bare ÷ server
+ * for CPU per request: the throughput ratio of a CPU-bound server), then the
  * median and the interquartile range of the paired ratios are printed. Target: median ≥ 0.95.
  *
  * With two or more CPUs and `taskset` (util-linux), the servers run on one core and h2load
@@ -98,8 +99,8 @@ const quantile = (xs: number[], q: number) => {
 const median = (xs: number[]) => quantile(xs, 0.5);
 const iqr = (xs: number[]) => `${quantile(xs, 0.25).toFixed(2)}–${quantile(xs, 0.75).toFixed(2)}`;
 
-type Mode = 'bare' | 'instrumented' | 'traced';
-const modes: readonly Mode[] = ['bare', 'instrumented', 'traced'];
+type Mode = 'bare' | 'instrumented' | 'traced' | 'async';
+const modes: readonly Mode[] = ['bare', 'instrumented', 'traced', 'async'];
 
 async function main(): Promise<void> {
   const { values } = parseFlags(process.argv.slice(2), {
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
 
   const results = modes.map(() => [] as Array<{ rate: number; cpuPerRequest: number }>);
   process.stdout.write(`h2load -c 10 -m 10 -n ${requests}, ${values.tls ? 'TLS' : 'h2c'}, ${rounds} rounds, fresh server processes and order rotated each round, ${pin ? 'servers on core 1, h2load on core 0' : 'not pinned'}\n`);
-  process.stdout.write('round  bare req/s  instr. req/s  traced req/s  bare CPU µs/req  instr. CPU µs/req  traced CPU µs/req\n');
+  process.stdout.write(`round  ${modes.map((m) => `${m} req/s`.padStart(20)).join('')}  ${modes.map((m) => `${m} CPU µs/req`.padStart(25)).join('')}\n`);
   let servers: ServerChild[] = [];
   try {
     for (let round = 0; round < rounds; round++) {
@@ -134,15 +135,15 @@ async function main(): Promise<void> {
         results[m].push(await measure(servers[m], requests));
       }
       for (const server of servers) server.child.kill();
-      const [b, i, t] = results.map((r) => r[round]);
-      process.stdout.write(`${String(round + 1).padStart(5)}  ${b.rate.toFixed(0).padStart(10)}  ${i.rate.toFixed(0).padStart(12)}  ${t.rate.toFixed(0).padStart(12)}  ${b.cpuPerRequest.toFixed(1).padStart(15)}  ${i.cpuPerRequest.toFixed(1).padStart(17)}  ${t.cpuPerRequest.toFixed(1).padStart(17)}\n`);
+      const row = results.map((r) => r[round]!);
+      process.stdout.write(`${String(round + 1).padStart(5)}  ${row.map((r) => r.rate.toFixed(0).padStart(20)).join('')}  ${row.map((r) => r.cpuPerRequest.toFixed(1).padStart(25)).join('')}\n`);
     }
     // Ratios are paired within a round (same machine conditions); then median and IQR.
     const rateRatios = (m: number) => results[m].map((r, round) => r.rate / results[0][round].rate);
     const cpuRatios = (m: number) => results[m].map((r, round) => results[0][round].cpuPerRequest / r.cpuPerRequest);
     const verdict = (x: number) => (x >= 0.95 ? 'met' : 'NOT met');
     process.stdout.write('paired ratios (≥ 1: faster than bare)  median req/s  IQR req/s    median CPU  IQR CPU\n');
-    for (const [m, label] of [[1, 'instrumented ÷ bare'], [2, 'traced ÷ bare']] as const) {
+    for (const [m, label] of [[1, 'instrumented ÷ bare'], [2, 'traced ÷ bare'], [3, 'async ÷ bare']] as const) {
       process.stdout.write(`${label.padEnd(37)}  ${median(rateRatios(m)).toFixed(3).padStart(12)}  ${iqr(rateRatios(m)).padStart(9)}  ${median(cpuRatios(m)).toFixed(3).padStart(12)}  ${iqr(cpuRatios(m)).padStart(9)}\n`);
     }
     process.stdout.write(`target instrumented ≥ 0.95 × bare: median req/s ${verdict(median(rateRatios(1)))}, median CPU ${verdict(median(cpuRatios(1)))}\n`);

@@ -1,8 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTraceIdGenerator, getTraceId, traceIdFromHeaders, traceStorage } from './trace.js';
+import { createTraceIdGenerator, getTraceId, swapEmittingTrace, traceContextWanted, traceIdFromHeaders, traceStorage } from './trace.js';
 
 const names = ['traceparent', 'x-request-id'];
+
+// First in this file on purpose: the switch it checks is process-wide and never turns off.
+test('a call inside a synchronous emit is answered without the async context; one outside turns it on', () => {
+  const previous = swapEmittingTrace({ traceId: 'sync', route: '/' });
+  try {
+    assert.equal(getTraceId(), 'sync');
+  } finally {
+    swapEmittingTrace(previous);
+  }
+  assert.equal(traceContextWanted(), false);
+  assert.equal(getTraceId(), undefined);
+  assert.equal(traceContextWanted(), true);
+});
 
 test('traceparent gives its trace-id field', () => {
   const headers = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };

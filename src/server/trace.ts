@@ -14,10 +14,13 @@ import { randomBytes } from 'node:crypto';
  * async_hooks: once any store is entered, every async resource in the process (each
  * nextTick, each socket write) pays an init hook. Measured with h2load against a small
  * node:http2 handler, that alone took 6–7 % of the server's throughput
- * (bench/RESULTS.md). So until some code calls `getTraceId()`, an instrumented
- * server only sets a plain variable around the synchronous part of each 'stream' emit
- * (enough for the first call to answer, when it is made synchronously in a handler); the
- * first call turns the AsyncLocalStorage context on for every later request. `trace: { asyncContext: true }` turns it on from the start.
+ * (bench/RESULTS.md). So an instrumented server only sets a plain variable around the
+ * synchronous part of each 'stream' emit, which answers every `getTraceId()` made
+ * synchronously in a handler (a handler that logs before its first await never needs more:
+ * measured, calling it on every request then costs next to nothing). The first call made
+ * outside that synchronous part (after an await, in a timer) finds no answer there and turns
+ * the AsyncLocalStorage context on for every later request. `trace: { asyncContext: true }`
+ * turns it on from the start.
  */
 
 /** What the store holds for one request. */
@@ -41,8 +44,11 @@ let asyncContextWanted = false;
  * (and, before the first call turned the async context on, after an await: see above).
  */
 export function getTraceId(): string | undefined {
-  asyncContextWanted = true;
-  return (traceStorage.getStore() ?? emitting)?.traceId;
+  const store = traceStorage.getStore() ?? emitting;
+  // Only a call outside any synchronous emit needs the async context: it may come from a
+  // continuation of a request (after an await) that the plain variable cannot reach.
+  if (store === undefined) asyncContextWanted = true;
+  return store?.traceId;
 }
 
 /** Whether requests should enter the AsyncLocalStorage context. */
