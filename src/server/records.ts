@@ -37,9 +37,8 @@ export interface SessionRecord {
  * (it has `traceId` and `route`), so a request allocates one object for both.
  *
  * It does not keep the request's headers object. Under load a server has many streams in
- * flight, and everything they hold survives each young-generation GC: holding the headers
- * (about 1 KB each, otherwise garbage once the handler returns) raised the instrumented
- * server's GC time by about a quarter (bench/server-overhead.ts). It keeps the user-agent
+ * flight, and everything they hold survives each young-generation GC with them; the headers
+ * (about 1 KB each) are otherwise garbage once the handler returns. It keeps the user-agent
  * string, and the headers only when one of the trace headers is there to be read.
  */
 export class StreamRecord implements RequestTrace {
