@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { command } from '../src/cli/commands/chaos.js';
-import { captureIO, runCommand } from './support/cli.js';
+import { captureIO, runCommand, type CommandRun } from './support/cli.js';
 import { startOkUpstream } from './support/chaos.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'chaos-cli-'));
@@ -22,6 +22,30 @@ after(() => h2.close());
 /** Runs the command the way main() does: errors become an exit code and one line. */
 function chaos(argv: string[], signal?: AbortSignal, onOut?: (text: string) => void) {
   return runCommand(command, argv, signal, onOut);
+}
+
+/**
+ * Starts a long-running `chaos` and waits until `listening` (its first group: HOST:PORT)
+ * appears in its output. `stop` aborts it and gives its exit code and output.
+ */
+async function startChaosCli(argv: string[], listening: RegExp): Promise<{ url: string; stop: () => Promise<CommandRun> }> {
+  const ac = new AbortController();
+  let url = '';
+  let found!: () => void;
+  const ready = new Promise<void>((resolve) => (found = resolve));
+  const done = chaos(argv, ac.signal, (out) => {
+    const m = listening.exec(out);
+    if (m && !url) {
+      url = `http://${m[1]}`;
+      found();
+    }
+  });
+  const early = done.then((r) => {
+    throw new Error(`chaos exited before listening (code ${r.code}): ${r.err}`);
+  });
+  await Promise.race([ready, early]);
+  early.catch(() => {});
+  return { url, stop: () => (ac.abort(), done) };
 }
 
 function get(url: string): Promise<number> {
@@ -72,23 +96,12 @@ test('bad scenario file: one line naming the file and field, exit 1', async () =
 
 test('a run: routes printed, --log gets JSON lines, the metrics line counts faults', async () => {
   const log = join(dir, 'faults.jsonl');
-  const ac = new AbortController();
-  let url = '';
-  const ready = new Promise<void>((resolve) => {
-    void chaos(['--upstream', upstream, '--upstream', upstream, '--listen', '127.0.0.1:0', '--listen', '127.0.0.1:0', '--latency', '5ms:down', '--blackhole', '@0', '--seed', '9', '--log', log], ac.signal, (out) => {
-      const m = /chaos: (127\.0\.0\.1:\d+) → .*latency ms=5/.exec(out);
-      if (m && !url) {
-        url = `http://${m[1]}`;
-        resolve();
-      }
-    }).then((r) => results.push(r));
-  });
-  const results: Array<{ code: number; out: string }> = [];
-  await ready;
-  assert.equal(await get(url), 200);
-  ac.abort();
-  while (results.length === 0) await new Promise((r) => setTimeout(r, 10));
-  const { code, out } = results[0]!;
+  const run = await startChaosCli(
+    ['--upstream', upstream, '--upstream', upstream, '--listen', '127.0.0.1:0', '--listen', '127.0.0.1:0', '--latency', '5ms:down', '--blackhole', '@0', '--seed', '9', '--log', log],
+    /chaos: (127\.0\.0\.1:\d+) → .*latency ms=5/,
+  );
+  assert.equal(await get(run.url), 200);
+  const { code, out } = await run.stop();
   assert.equal(code, 0);
   assert.equal(out.match(/^chaos: 127\.0\.0\.1:\d+ → /gm)!.length, 2);
   assert.match(out, /blackhole :\S* ?@0|blackhole @0/);
@@ -128,23 +141,9 @@ test('through main(): `h2doctor chaos --help` and a bad flag map to exit codes i
 });
 
 test('--json: every line on stdout is a JSON event; the last one counts the faults', async () => {
-  const ac = new AbortController();
-  let url = '';
-  const results: Array<{ code: number; out: string }> = [];
-  const ready = new Promise<void>((resolve) => {
-    void chaos(['--upstream', upstream, '--listen', '127.0.0.1:0', '--latency', '2ms:down', '--json'], ac.signal, (out) => {
-      const m = /"event":"listening".*"listen":"(127\.0\.0\.1:\d+)"/.exec(out);
-      if (m && !url) {
-        url = `http://${m[1]}`;
-        resolve();
-      }
-    }).then((r) => results.push(r));
-  });
-  await ready;
-  assert.equal(await get(url), 200);
-  ac.abort();
-  while (results.length === 0) await new Promise((r) => setTimeout(r, 10));
-  const { code, out } = results[0]!;
+  const run = await startChaosCli(['--upstream', upstream, '--listen', '127.0.0.1:0', '--latency', '2ms:down', '--json'], /"event":"listening".*"listen":"(127\.0\.0\.1:\d+)"/);
+  assert.equal(await get(run.url), 200);
+  const { code, out } = await run.stop();
   assert.equal(code, 0);
   const events = out.trim().split('\n').map((l) => JSON.parse(l) as { event: string; faults?: unknown; connections?: number });
   assert.deepEqual(events.map((e) => e.event), ['listening', 'stats']);
