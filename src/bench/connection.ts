@@ -80,6 +80,12 @@ export class BenchConnection {
   private peerMaxFrameSize = DEFAULT_MAX_FRAME_SIZE;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private sawBytes = false;
+  /** Health check (pingIntervalMs): the timer, and when the unanswered PING went out (NaN: none out). */
+  private pingTimer: NodeJS.Timeout | undefined;
+  private pingSentAt = NaN;
+  /** Our connection receive window as the server sees it (RFC 9113 §6.9), and since when it has been 0 (NaN: not 0). */
+  private recvWindow = 0;
+  private zeroSince = NaN;
 
   constructor(readonly id: number, private readonly o: BenchOptions, private readonly owner: ConnectionOwner) {
     this.maxStreams = o.streams;
@@ -125,6 +131,7 @@ export class BenchConnection {
     this.batch.append(encodeSettings(settings));
     // The connection window is not a SETTING: only WINDOW_UPDATE on stream 0 raises it (§6.9.2).
     if (this.o.windowSize > DEFAULT_INITIAL_WINDOW_SIZE) this.batch.append(encodeWindowUpdate(0, this.o.windowSize - DEFAULT_INITIAL_WINDOW_SIZE));
+    this.recvWindow = Math.max(this.o.windowSize, DEFAULT_INITIAL_WINDOW_SIZE);
     this.batch.flush();
   }
 
@@ -177,11 +184,7 @@ export class BenchConnection {
         return;
       }
       case 'DATA': {
-        this.connUnacked += f.length;
-        if (this.connUnacked >= this.o.windowSize / 2) {
-          this.batch.append(encodeWindowUpdate(0, this.connUnacked));
-          this.connUnacked = 0;
-        }
+        this.onConnectionData(f.streamId, f.length, now);
         const s = this.streams.get(f.streamId);
         if (s !== undefined) {
           this.owner.bodyBytes(f.data.length, 0);
@@ -196,6 +199,9 @@ export class BenchConnection {
           this.owner.pushBytes(f.data.length, false);
           if (f.endStream) this.pushDone(f.streamId);
           else if (f.length > 0) this.batch.append(encodeWindowUpdate(f.streamId, f.length));
+        } else if ((f.streamId & 1) === 0 && f.length > 0) {
+          // A push we cancelled: the server sent these before our RST_STREAM reached it.
+          this.owner.health('push-after-cancel', f.length);
         }
         return;
       }
@@ -228,6 +234,10 @@ export class BenchConnection {
         return;
       case 'PING':
         if (!f.ack) this.batch.append(encodePing(f.opaqueData, true));
+        else if (this.pingSentAt === this.pingSentAt) {
+          this.owner.health('ping-ack', now - this.pingSentAt);
+          this.pingSentAt = NaN;
+        }
         return;
       case 'GOAWAY':
         this.onGoaway(f.errorCode, f.lastStreamId, f.debugData);
@@ -259,7 +269,66 @@ export class BenchConnection {
     const encoder = new HpackEncoder({ huffman: 'auto', maxTableSize: Math.min(table, 4096) });
     this.template = buildRequestTemplate(requestHeaderList(this.o), (fields) => encoder.encode(fields), this.o.body === undefined, this.peerMaxFrameSize);
     this.state = 'open';
+    if (this.o.pingIntervalMs > 0) {
+      this.pingTimer = setInterval(() => this.pingTick(), this.o.pingIntervalMs);
+      this.pingTimer.unref();
+    }
     this.owner.ready(this);
+  }
+
+  /**
+   * Connection-level flow control for one DATA frame (RFC 9113 §6.9): every byte takes window;
+   * bytes are credited back by WINDOW_UPDATE on stream 0 once half the window is used, except
+   * bytes on pushed (even) streams when creditPushedData is false: those stay taken.
+   */
+  private onConnectionData(streamId: number, length: number, now: number): void {
+    this.recvWindow -= length;
+    if ((streamId & 1) === 0 && !this.o.creditPushedData) {
+      if (length > 0) this.owner.health('push-uncredited', length);
+    } else this.connUnacked += length;
+    if (this.connUnacked >= this.o.windowSize / 2) {
+      this.batch.append(encodeWindowUpdate(0, this.connUnacked));
+      this.recvWindow += this.connUnacked;
+      this.connUnacked = 0;
+      this.owner.health('window-update', 1);
+    }
+    if (this.recvWindow <= 0 && this.zeroSince !== this.zeroSince) this.zeroSince = now;
+    else if (this.recvWindow > 0) this.endZeroWindow(now);
+  }
+
+  private endZeroWindow(now: number): void {
+    if (this.zeroSince === this.zeroSince) this.owner.health('zero-window', now - this.zeroSince);
+    this.zeroSince = NaN;
+  }
+
+  /** OkHttp's pingInterval: a PING still unanswered when the next one is due fails the connection. */
+  private pingTick(): void {
+    if (this.state !== 'open' && this.state !== 'draining') return;
+    if (this.pingSentAt === this.pingSentAt) {
+      this.abandon(`no PING ACK within ${this.o.pingIntervalMs} ms`);
+      return;
+    }
+    this.pingSentAt = this.owner.clock.now();
+    this.batch.append(encodePing(new Uint8Array(8), false));
+    this.batch.flush();
+    this.owner.health('ping-sent', 1);
+  }
+
+  /**
+   * The client gives up on this connection: its requests go back to the front of the queue
+   * (sent again on another connection), then it closes.
+   */
+  private abandon(why: string): void {
+    const retry = [...this.streams];
+    for (let i = retry.length - 1; i >= 0; i--) {
+      const [id, s] = retry[i]!;
+      this.streams.delete(id);
+      this.active--;
+      this.owner.requeue(s.startedAt);
+      this.pool.push(s);
+    }
+    this.owner.health('abandoned-ping', 1);
+    this.close(`abandoned: ${why}`);
   }
 
   /** Starts as many waiting requests as free stream slots allow (`now`: the caller's clock reading); the owner flushes after. */
@@ -366,6 +435,7 @@ export class BenchConnection {
     this.batch.append(encodeGoaway(this.lastPeerStream, H2ErrorCode.NO_ERROR));
     this.batch.flush();
     this.state = 'closed';
+    this.stopHealth();
     this.socket.end();
     this.failStreams(this.owner.clock.now());
     this.owner.closed(this, reason, undefined, established);
@@ -385,9 +455,15 @@ export class BenchConnection {
     const established = this.state !== 'connecting' && this.state !== 'handshake';
     clearTimeout(this.handshakeTimer);
     this.state = 'closed';
+    this.stopHealth();
     this.socket.destroy();
     this.failStreams(this.owner.clock.now());
     this.owner.closed(this, `error: ${err.message}`, err, established);
+  }
+
+  private stopHealth(): void {
+    clearInterval(this.pingTimer);
+    this.endZeroWindow(this.owner.clock.now());
   }
 
   private failStreams(now: number): void {
