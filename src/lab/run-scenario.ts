@@ -42,6 +42,8 @@ export interface ScenarioMeasurement {
   /** The load generator's raw counters (push, ping, window evidence) and its connections (timeline). */
   counters: Counters;
   connections: ConnectionRecord[];
+  /** The clients' connection window and health-check interval (0: none), and how long the load ran, ms. */
+  client: { windowBytes: number; pingIntervalMs: number; loadMs: number };
   /** Protected/failover caller facts. */
   breakerOpens?: number;
   fallbacks?: number;
@@ -158,6 +160,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
       findings,
       counters: { ...run.recorder.counters },
       connections: [...run.recorder.connections.values()],
+      client: { windowBytes: benchOptions.windowSize, pingIntervalMs: benchOptions.pingIntervalMs, loadMs },
       wallMs: since(t0),
     };
     if (caller.protected) {
