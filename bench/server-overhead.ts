@@ -30,8 +30,8 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseFlags } from '../src/cli/flags.js';
-import { parseCount } from '../src/cli/units.js';
-import { UsageError } from '../src/errors.js';
+import { parseCount } from '../src/units.js';
+import { ConfigError, UsageError } from '../src/errors.js';
 
 /** CPU pinning: servers on core 1, h2load on core 0, when the machine allows it. */
 const pin = availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
@@ -154,5 +154,5 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   process.stderr.write(`server-overhead: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(err instanceof UsageError ? 2 : 1);
+  process.exit(err instanceof UsageError || err instanceof ConfigError ? 2 : 1);
 });
