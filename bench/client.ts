@@ -25,7 +25,7 @@ import { createClient } from '../src/client/index.js';
 import { parseFlags } from '../src/cli/flags.js';
 import { parseCount } from '../src/units.js';
 import { ConfigError, UsageError } from '../src/errors.js';
-import { createTestPki } from '../src/lab/certs.js';
+import { createTestPki } from '../test/support/certs.js';
 import { renderTable } from '../src/report/table.js';
 
 const body = JSON.stringify({ id: 42, status: 'shipped', items: 3, total: '19.90' });
