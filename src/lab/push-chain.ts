@@ -1,5 +1,5 @@
 import type { ConnectionRecord, Counters } from '../bench/recorder.js';
-import { formatBytes, formatMs } from '../report/table.js';
+import { formatBytes, formatMs } from '../units.js';
 
 /**
  * Pure: the client-side evidence of the incident's chain, one measured number per link —

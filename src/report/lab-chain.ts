@@ -1,5 +1,5 @@
 import type { ScenarioReport } from '../lab/verdict.js';
-import { formatBytes, formatMs } from './table.js';
+import { formatBytes, formatMs } from '../units.js';
 
 /** The push chain's client-side links, one column each, for scenarios run with OkHttp clients (HTML table rows). */
 export const chainHead = [

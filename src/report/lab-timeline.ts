@@ -1,6 +1,6 @@
 import type { ScenarioReport } from '../lab/verdict.js';
 import type { TimelineBar } from '../lab/push-chain.js';
-import { formatMs } from './table.js';
+import { formatMs } from '../units.js';
 
 /**
  * Connection timelines for the lab's HTML report: one SVG per scenario, one horizontal bar per

@@ -1,5 +1,5 @@
 import type { Finding, Rule } from '../finding.js';
-import { formatBytes } from '../../report/table.js';
+import { formatBytes } from '../../units.js';
 
 /** The connection window every HTTP/2 connection starts with (RFC 9113 §6.9.2). */
 export const DEFAULT_CONNECTION_WINDOW = 65_535;
