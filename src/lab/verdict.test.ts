@@ -60,10 +60,14 @@ test('targets whose scenarios did not run are left out', () => {
 });
 
 test('the HTML report is self-contained: no scripts, no external resources, every scenario charted', () => {
-  const report = { quick: true, seed: 1, wallMs: 1000, scenarios: [row('healthy'), row('push-abuse', { name: 'push-abuse', mechanism: '<b>x</b>' })], targets: [] };
+  const report = { quick: true, seed: 1, wallMs: 1000, scenarios: [row('healthy'), row('push-abuse', { name: 'push-abuse', mechanism: '<b>x</b>', timeline: [{ id: 1, openedMs: 0, closedMs: 500, requests: 2, closedBy: 'client', why: 'no PING ACK within 500 ms' }, { id: 2, openedMs: 510, closedMs: 900, requests: 0, closedBy: 'end', why: 'end of run' }] })], targets: [] };
   const html = renderLabHtml(report);
   assert.doesNotMatch(html, /<script|<link|src=|https?:\/\//i);
   assert.match(html, /<svg[^>]+latency percentile curves/);
+  // One bar per connection, the reason in its tooltip.
+  const timeline = html.slice(html.indexOf('aria-label="connection timeline push-abuse"'));
+  assert.equal(timeline.slice(0, timeline.indexOf('</svg>')).match(/<rect class="bar"/g)?.length, 2);
+  assert.ok(html.includes('abandoned by the client: no PING ACK within 500 ms'));
   assert.ok(html.includes('&lt;b&gt;x&lt;/b&gt;'), 'text is escaped');
   for (const name of ['healthy', 'push-abuse']) assert.ok(html.includes(name));
   const text = renderLabText(report);
