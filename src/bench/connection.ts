@@ -13,6 +13,7 @@ import type { BenchOptions } from './options.js';
 import { Outcome, type ConnectionRecord, type OutcomeCode } from './recorder.js';
 import type { ConnectionOwner } from './connection-owner.js';
 import { dial } from './dial.js';
+import { ConnectionHealth } from './connection-health.js';
 import { statusOf } from './response-status.js';
 import { buildRequestTemplate, patchStreamId, requestHeaderList, writeRequestBody, type RequestTemplate } from './request-template.js';
 import { WriteBatch } from './write-batch.js';
@@ -72,25 +73,25 @@ export class BenchConnection {
   private nextStreamId = 1;
   /** Highest server-initiated stream we processed: our GOAWAY's last-stream-id. */
   private lastPeerStream = 0;
-  /** DATA bytes received since the last connection-level WINDOW_UPDATE. */
-  private connUnacked = 0;
   /** Send side: connection window and the server's initial stream window (only bodies use them). */
   private sendWindow = DEFAULT_INITIAL_WINDOW_SIZE;
   private peerInitialWindow = DEFAULT_INITIAL_WINDOW_SIZE;
   private peerMaxFrameSize = DEFAULT_MAX_FRAME_SIZE;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private sawBytes = false;
-  /** Health check (pingIntervalMs): the timer, and when the unanswered PING went out (NaN: none out). */
-  private pingTimer: NodeJS.Timeout | undefined;
-  private pingSentAt = NaN;
-  /** Our connection receive window as the server sees it (RFC 9113 §6.9), and since when it has been 0 (NaN: not 0). */
-  private recvWindow = 0;
-  private zeroSince = NaN;
+  /** Connection receive window and the client health check (connection-health.ts). */
+  private readonly health: ConnectionHealth;
 
   constructor(readonly id: number, private readonly o: BenchOptions, private readonly owner: ConnectionOwner) {
     this.maxStreams = o.streams;
     this.hpackDecoder = new HpackDecoder({ maxTableSize: o.headerTableSize });
     this.decoder = new FrameDecoder({ headerDecoder: this.hpackDecoder });
+    this.health = new ConnectionHealth(o, owner, {
+      append: (bytes) => this.batch.append(bytes),
+      flush: () => this.batch.flush(),
+      live: () => this.state === 'open' || this.state === 'draining',
+      abandon: (why) => this.abandon(why),
+    });
   }
 
   /** Opens the socket; the owner hears `ready` or `closed`. */
@@ -131,7 +132,7 @@ export class BenchConnection {
     this.batch.append(encodeSettings(settings));
     // The connection window is not a SETTING: only WINDOW_UPDATE on stream 0 raises it (§6.9.2).
     if (this.o.windowSize > DEFAULT_INITIAL_WINDOW_SIZE) this.batch.append(encodeWindowUpdate(0, this.o.windowSize - DEFAULT_INITIAL_WINDOW_SIZE));
-    this.recvWindow = Math.max(this.o.windowSize, DEFAULT_INITIAL_WINDOW_SIZE);
+    this.health.prefaceSent();
     this.batch.flush();
   }
 
@@ -184,7 +185,7 @@ export class BenchConnection {
         return;
       }
       case 'DATA': {
-        this.onConnectionData(f.streamId, f.length, now);
+        this.health.data(f.streamId, f.length, now);
         const s = this.streams.get(f.streamId);
         if (s !== undefined) {
           this.owner.bodyBytes(f.data.length, 0);
@@ -234,10 +235,7 @@ export class BenchConnection {
         return;
       case 'PING':
         if (!f.ack) this.batch.append(encodePing(f.opaqueData, true));
-        else if (this.pingSentAt === this.pingSentAt) {
-          this.owner.health('ping-ack', now - this.pingSentAt);
-          this.pingSentAt = NaN;
-        }
+        else this.health.pingAck(now);
         return;
       case 'GOAWAY':
         this.onGoaway(f.errorCode, f.lastStreamId, f.debugData);
@@ -269,49 +267,8 @@ export class BenchConnection {
     const encoder = new HpackEncoder({ huffman: 'auto', maxTableSize: Math.min(table, 4096) });
     this.template = buildRequestTemplate(requestHeaderList(this.o), (fields) => encoder.encode(fields), this.o.body === undefined, this.peerMaxFrameSize);
     this.state = 'open';
-    if (this.o.pingIntervalMs > 0) {
-      this.pingTimer = setInterval(() => this.pingTick(), this.o.pingIntervalMs);
-      this.pingTimer.unref();
-    }
+    this.health.opened();
     this.owner.ready(this);
-  }
-
-  /**
-   * Connection-level flow control for one DATA frame (RFC 9113 §6.9): every byte takes window;
-   * bytes are credited back by WINDOW_UPDATE on stream 0 once half the window is used, except
-   * bytes on pushed (even) streams when creditPushedData is false: those stay taken.
-   */
-  private onConnectionData(streamId: number, length: number, now: number): void {
-    this.recvWindow -= length;
-    if ((streamId & 1) === 0 && !this.o.creditPushedData) {
-      if (length > 0) this.owner.health('push-uncredited', length);
-    } else this.connUnacked += length;
-    if (this.connUnacked >= this.o.windowSize / 2) {
-      this.batch.append(encodeWindowUpdate(0, this.connUnacked));
-      this.recvWindow += this.connUnacked;
-      this.connUnacked = 0;
-      this.owner.health('window-update', 1);
-    }
-    if (this.recvWindow <= 0 && this.zeroSince !== this.zeroSince) this.zeroSince = now;
-    else if (this.recvWindow > 0) this.endZeroWindow(now);
-  }
-
-  private endZeroWindow(now: number): void {
-    if (this.zeroSince === this.zeroSince) this.owner.health('zero-window', now - this.zeroSince);
-    this.zeroSince = NaN;
-  }
-
-  /** OkHttp's pingInterval: a PING still unanswered when the next one is due fails the connection. */
-  private pingTick(): void {
-    if (this.state !== 'open' && this.state !== 'draining') return;
-    if (this.pingSentAt === this.pingSentAt) {
-      this.abandon(`no PING ACK within ${this.o.pingIntervalMs} ms`);
-      return;
-    }
-    this.pingSentAt = this.owner.clock.now();
-    this.batch.append(encodePing(new Uint8Array(8), false));
-    this.batch.flush();
-    this.owner.health('ping-sent', 1);
   }
 
   /**
@@ -435,7 +392,7 @@ export class BenchConnection {
     this.batch.append(encodeGoaway(this.lastPeerStream, H2ErrorCode.NO_ERROR));
     this.batch.flush();
     this.state = 'closed';
-    this.stopHealth();
+    this.health.stop(this.owner.clock.now());
     this.socket.end();
     this.failStreams(this.owner.clock.now());
     this.owner.closed(this, reason, undefined, established);
@@ -455,15 +412,10 @@ export class BenchConnection {
     const established = this.state !== 'connecting' && this.state !== 'handshake';
     clearTimeout(this.handshakeTimer);
     this.state = 'closed';
-    this.stopHealth();
+    this.health.stop(this.owner.clock.now());
     this.socket.destroy();
     this.failStreams(this.owner.clock.now());
     this.owner.closed(this, `error: ${err.message}`, err, established);
-  }
-
-  private stopHealth(): void {
-    clearInterval(this.pingTimer);
-    this.endZeroWindow(this.owner.clock.now());
   }
 
   private failStreams(now: number): void {
