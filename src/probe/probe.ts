@@ -16,6 +16,8 @@ import { checkPushDisabled } from './push-disabled.js';
 import { checkIdleTimeout } from './idle-wait.js';
 import { openTransport, tlsFactsOf } from './transport.js';
 import { boundedStep } from './step.js';
+import { grpcProbeCallSpec } from './grpc-call-spec.js';
+import { notGrpcFacts, runGrpcSteps, type GrpcProbeOptions } from './grpc-steps.js';
 
 export interface ProbeOptions {
   /** https:// (TLS, ALPN h2 + http/1.1) or http:// (h2c with prior knowledge). */
@@ -38,6 +40,8 @@ export interface ProbeOptions {
   clock?: Clock;
   /** Wall clock, for certificate expiry. */
   wallClock?: () => Date;
+  /** gRPC mode (`--grpc`): the requests are gRPC calls, then the gRPC steps run (src/probe/grpc-steps.ts). */
+  grpc?: GrpcProbeOptions;
 }
 
 /** The frames of one connection, for `--frames`. */
@@ -62,7 +66,7 @@ export async function runProbe(options: ProbeOptions, signal?: AbortSignal): Pro
   const origin = clock.now();
   const timeoutMs = options.timeoutMs ?? 10_000;
   const ctx: ConnectionContext = { url, ca: options.ca ?? [], timeoutMs, clock, origin };
-  const spec: RequestSpec = {
+  const spec: RequestSpec = options.grpc ? grpcProbeCallSpec(url, options.grpc, timeoutMs) : {
     method: options.method ?? 'GET',
     path: `${url.pathname}${url.search}`,
     headers: (options.headers ?? []).map(([n, v]) => [n.toLowerCase(), v]),
@@ -111,6 +115,7 @@ export async function runProbe(options: ProbeOptions, signal?: AbortSignal): Pro
   };
   const opened: ProbeConnection[] = [];
   const finish = (): ProbeResult => {
+    if (options.grpc && !facts.grpc) facts.grpc = notGrpcFacts(options.grpc, facts.stoppedEarly ?? 'the probe stopped before any gRPC call');
     facts.durationMs = clock.now() - origin;
     facts.connections = opened.map((c) => c.facts());
     for (const c of opened) {
@@ -211,11 +216,15 @@ export async function runProbe(options: ProbeOptions, signal?: AbortSignal): Pro
     // Give pushed streams still arriving a moment to finish, so their bytes are counted.
     await Promise.all(opened.map((c) => c.close()));
 
+    // ---- 3b. gRPC (--grpc, or the answers suggest gRPC): health, reflection, keep-alive, age.
+    const grpcPlan = { total: options.requests ?? 20, sequential: SEQUENTIAL, concurrency: options.concurrency ?? 10, timeoutMs };
+    await runGrpcSteps({ ctx, facts, opened, options: options.grpc ?? null, plan: grpcPlan, timed, optional }, signal);
+
     // ---- 4. Resumption (TLS only).
     if (first.transport.tls) facts.resumption = await optional('resumption', () => checkResumption(ctx, first.transport, signal));
 
-    // ---- 5. ENABLE_PUSH=0.
-    facts.pushDisabled = await optional('push-disabled', async () => {
+    // ---- 5. ENABLE_PUSH=0 (not for gRPC, which never pushes: every call the probe sends is counted by the server).
+    if (!facts.grpc) facts.pushDisabled = await optional('push-disabled', async () => {
       const conn = await openConnection(ctx, { index: opened.length + 1, purpose: 'push-disabled', enablePush: false }, signal);
       opened.push(conn);
       try {

@@ -6,6 +6,7 @@ import type { Finding } from '../diagnose/finding.js';
 import { summarise, type LatencySummary } from '../diagnose/percentile.js';
 import type { CertFacts, ProbeFacts } from '../probe/facts.js';
 import { SettingId, type Setting } from '../codec/types.js';
+import { probeGrpcJson, type ProbeGrpcJson } from './probe-grpc-json.js';
 
 export const PROBE_JSON_SCHEMA = 'h2doctor.probe/1';
 
@@ -58,6 +59,8 @@ export interface ProbeJsonReport {
   idle: ProbeFacts['idle'];
   timings: ProbeFacts['timings'];
   stepErrors: ProbeFacts['stepErrors'];
+  /** gRPC mode only (src/report/probe-grpc-json.ts); null otherwise. */
+  grpc: ProbeGrpcJson | null;
   findings: Finding[];
 }
 
@@ -109,6 +112,7 @@ export function probeJsonReport(facts: ProbeFacts, findings: readonly Finding[])
     idle: facts.idle,
     timings: facts.timings,
     stepErrors: facts.stepErrors,
+    grpc: probeGrpcJson(facts),
     findings: [...findings],
   };
 }

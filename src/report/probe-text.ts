@@ -10,6 +10,7 @@ import type { ProbeFacts } from '../probe/facts.js';
 import { probeJsonReport } from './probe-json.js';
 import type { Style } from './style.js';
 import { formatBytes, formatMs, renderTable } from './table.js';
+import { renderGrpcSection } from './probe-grpc-text.js';
 
 function mark(s: Severity, style: Style): string {
   if (s === 'error') return style.red('✖ error');
@@ -103,6 +104,8 @@ export function renderProbeText(facts: ProbeFacts, findings: readonly Finding[],
     }
     out.push('');
   }
+
+  out.push(...renderGrpcSection(facts, style));
 
   // ---- push
   if (j.push.promises > 0 || (j.push.afterDisabled?.promises ?? 0) > 0) {

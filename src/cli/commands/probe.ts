@@ -15,6 +15,7 @@ import { renderProbeJson } from '../../report/probe-json.js';
 import { renderProbeText } from '../../report/probe-text.js';
 import { createStyle } from '../../report/style.js';
 import { formatFrameLog } from '../../tap/index.js';
+import { grpcFlagOptions, grpcUsage, parseGrpcFlags } from './probe-grpc-flags.js';
 
 const usage = `Usage: h2doctor probe <url> [options]
 
@@ -28,7 +29,7 @@ Options:
   -m, --concurrency M        how many of them in flight at once on one connection (default 10)
   -X, --method METHOD        request method (default GET)
   -H, --header 'name: value' request header (repeatable)
-  --data FILE                send FILE as the request body
+  -d, --data FILE            send FILE as the request body (with --call: HEX or @FILE)
   --insecure                 do not stop on certificate errors (still report them)
   --ca FILE                  extra trust anchors (PEM)
   --idle-wait SECONDS        keep an idle connection open up to this long and report when the
@@ -37,7 +38,7 @@ Options:
   --json                     the report as JSON on stdout (schema in docs/json.md)
   --fail-on LEVEL            exit 1 when a finding at or above info|warn|error exists (default error)
   --timeout MS               per-step timeout (default 10000)
-
+${grpcUsage}
 Exit codes: 0 no finding at the --fail-on level, 1 a finding at that level or a failure, 2 usage.
 Findings are described in docs/findings.md.
 `;
@@ -47,7 +48,7 @@ const options = {
   concurrency: { type: 'string', short: 'm' },
   method: { type: 'string', short: 'X' },
   header: { type: 'string', short: 'H', multiple: true },
-  data: { type: 'string' },
+  data: { type: 'string', short: 'd' },
   insecure: { type: 'boolean' },
   ca: { type: 'string', multiple: true },
   'idle-wait': { type: 'string' },
@@ -55,6 +56,7 @@ const options = {
   json: { type: 'boolean' },
   'fail-on': { type: 'string' },
   timeout: { type: 'string' },
+  ...grpcFlagOptions,
 } as const;
 
 /** Header fields RFC 9113 §8.2.2 forbids in HTTP/2 (node:http2 would refuse the request). */
@@ -89,10 +91,11 @@ async function run(argv: string[], io: CliIO, signal: AbortSignal): Promise<numb
   const method = (values.method ?? 'GET').toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method: '${values.method}' is not a method`);
   const headers = (values.header ?? []).map(parseHeader);
-  const body = values.data === undefined ? null : await readInput(values.data, '--data');
+  const grpc = await parseGrpcFlags(values);
+  const body = values.data === undefined || grpc ? null : await readInput(values.data, '--data');
   const ca = await Promise.all((values.ca ?? []).map(async (f) => (await readInput(f, '--ca')).toString('utf8')));
 
-  const result = await runProbe({ url, requests, concurrency, method, headers, body, insecure: values.insecure ?? false, ca, idleWaitMs, timeoutMs }, signal);
+  const result = await runProbe({ url, requests, concurrency, method, headers, body, insecure: values.insecure ?? false, ca, idleWaitMs, timeoutMs, grpc }, signal);
   const findings = diagnose(result.facts);
   if (values.json) {
     io.stdout.write(renderProbeJson(result.facts, findings));
