@@ -29,12 +29,27 @@ function startMalformedServer(): Promise<{ url: string; close(): Promise<void> }
   })));
 }
 
+/** A plain HTTP/2 server that answers 415 to everything: a hint of gRPC that the health Check must refute. */
+function start415Server(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http2.createServer((req, res) => {
+    res.writeHead(415, { 'content-type': 'text/plain' });
+    res.end('unsupported');
+  });
+  const sessions = new Set<http2.ServerHttp2Session>();
+  server.on('session', (s) => { sessions.add(s); s.on('close', () => sessions.delete(s)); });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => { server.close(() => r()); for (const s of sessions) s.destroy(); }),
+  })));
+}
+
+let unsupported: { url: string; close(): Promise<void> };
 let plain: Running, grpcJs: RunningGrpc, malformed: { url: string; close(): Promise<void> };
 before(async () => {
-  [plain, grpcJs, malformed] = await Promise.all([startH2Server({ tls: false }), startGrpcJsServer({ bigBytes: 64 * 1024 }), startMalformedServer()]);
+  [plain, grpcJs, malformed, unsupported] = await Promise.all([startH2Server({ tls: false }), startGrpcJsServer({ bigBytes: 64 * 1024 }), startMalformedServer(), start415Server()]);
 });
 after(async () => {
-  await Promise.all([plain.close(), grpcJs.close(), malformed.close()]);
+  await Promise.all([plain.close(), grpcJs.close(), malformed.close(), unsupported.close()]);
 });
 
 function oneLine(err: string): void {
@@ -69,6 +84,15 @@ describe('probe --grpc bad input', { concurrency: 3 }, () => {
     oneLine(r.err);
     assert.match(r.out, /grpc-call-errors: 4 of 4 gRPC calls to \/h2doctor.test.Echo\/Big ended with a non-OK status/);
     assert.match(r.out, /4× RESOURCE_EXHAUSTED: gRPC message of 65536 bytes is above the 16384-byte limit \(--max-message\)/);
+  });
+
+  test('without --grpc, a plain server answering 415 stays in plain mode (the health Check refutes the hint)', async () => {
+    const r = await runProbeCli([`${unsupported.url}/pkg.Svc/Method`, '--json']);
+    const j = JSON.parse(r.out) as ProbeJsonReport;
+    assert.equal(j.grpc, null);
+    assert.ok(!j.findings.some((f) => f.id.startsWith('grpc-') || f.id === 'no-grpc'));
+    assert.equal(j.requests.sent, 20);
+    assert.equal(j.requests.list[0]!.status, 415);
   });
 
   test('usage errors exit 2 with one line', async () => {

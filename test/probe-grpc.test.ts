@@ -5,13 +5,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runProbeCli } from './probe-servers.js';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pki, runProbeCli } from './probe-servers.js';
 import { startGrpcJsServer, type RunningGrpc } from './support/grpc-servers.js';
 import type { ProbeJsonReport } from '../src/report/probe-json.js';
 
 const servers: Record<string, RunningGrpc> = {};
 before(async () => {
-  const [permissive, strict, notServing, failing, aging, noHealth] = await Promise.all([
+  const [permissive, strict, notServing, failing, aging, noHealth, abrupt, tls] = await Promise.all([
     startGrpcJsServer({ serverOptions: { 'grpc.keepalive_permit_without_calls': 1 } }),
     // grpc-js takes these options but, as of 1.14, enforces no ping policy on the server side.
     startGrpcJsServer({ serverOptions: { 'grpc.keepalive_permit_without_calls': 0, 'grpc.http2.min_ping_interval_without_data_ms': 300_000 } }),
@@ -19,8 +22,11 @@ before(async () => {
     startGrpcJsServer({ failEvery: 4 }),
     startGrpcJsServer({ serverOptions: { 'grpc.max_connection_age_ms': 1000, 'grpc.max_connection_age_grace_ms': 2000 } }),
     startGrpcJsServer({ health: null, reflection: false }),
+    // Ages out after about 1 s and destroys the connection 50 ms later: 400 ms calls are cut.
+    startGrpcJsServer({ slowMs: 400, serverOptions: { 'grpc.max_connection_age_ms': 1000, 'grpc.max_connection_age_grace_ms': 50 } }),
+    startGrpcJsServer({ tls: { key: pki.key, chain: pki.chain } }),
   ]);
-  Object.assign(servers, { permissive, strict, notServing, failing, aging, noHealth });
+  Object.assign(servers, { permissive, strict, notServing, failing, aging, noHealth, abrupt, tls });
 });
 after(async () => {
   await Promise.all(Object.values(servers).map((s) => s.close()));
@@ -96,6 +102,33 @@ describe('probe --grpc against grpc-js', { concurrency: 3 }, () => {
     const f = j.findings.find((x) => x.id === 'grpc-connection-age')!;
     assert.equal(f.severity, 'info');
     assert.match(f.evidence.join('\n'), /GOAWAY NO_ERROR\(0x0\) last-stream-id=2147483647 "max_age"/);
+  });
+
+  test('--watch: a grace period shorter than the calls loses calls in flight: warn, with the reasons', async () => {
+    const r = await runProbeCli([servers.abrupt!.url, '--call', '/h2doctor.test.Echo/Slow', '-n', '3', '-m', '1', '--watch', '2500ms', '--json']);
+    const j = json(r.out);
+    const w = j.grpc!.watch!;
+    assert.ok(w.serverCloses >= 1, JSON.stringify(w));
+    assert.ok(w.lost >= 1, JSON.stringify(w));
+    const f = j.findings.find((x) => x.id === 'grpc-connection-age')!;
+    assert.equal(f.severity, 'warn');
+    assert.match(f.title, /losing \d+ call\(s\) in flight/);
+    assert.match(f.evidence.join('\n'), /connection \d+ stream \d+: /);
+  });
+
+  test('over TLS (ALPN h2): the same gRPC checks, chain verified with --ca', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'h2doctor-grpc-'));
+    try {
+      writeFileSync(join(dir, 'root.pem'), pki.rootCert);
+      const r = await runProbeCli([servers.tls!.url, '--grpc', '--ca', join(dir, 'root.pem'), '--json']);
+      const j = json(r.out);
+      assert.equal(j.alpn, 'h2');
+      assert.equal(j.tls!.chain.verified, true);
+      assert.equal(j.grpc!.health, 'SERVING');
+      assert.deepEqual(j.grpc!.statusCounts, { OK: 20 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('no health service: grpc-health-unimplemented (info), reflection null, calls UNIMPLEMENTED', async () => {

@@ -31,10 +31,10 @@ export async function checkHealth(conn: ProbeConnection, ctx: DiscoveryContext, 
   const a = await sendRequest(conn, spec(ctx, HEALTH_CHECK_METHOD, encodeHealthCheckRequest(service)), ctx.clock, ctx.timeoutMs, signal);
   const g = a.grpc!;
   const base = { service, grpcStatus: g.status, message: g.message, ms: a.totalMs };
+  // No answer at all (a time-out, a dropped connection) says nothing about gRPC: the check failed.
+  if (a.status === null) return { health: { ...base, status: 'FAILED' }, notGrpc: null };
   if (!g.isGrpc) {
-    const why = a.status === null
-      ? `${HEALTH_CHECK_METHOD} got no response (${a.error ?? g.message})`
-      : `${HEALTH_CHECK_METHOD} was answered with :status ${a.status}, content-type ${a.contentType ?? 'none'} and no grpc-status`;
+    const why = `${HEALTH_CHECK_METHOD} was answered with :status ${a.status}, content-type ${a.contentType ?? 'none'} and no grpc-status`;
     return { health: { ...base, status: 'FAILED' }, notGrpc: why };
   }
   if (g.code === GrpcStatus.OK) {

@@ -42,8 +42,13 @@ export class GrpcResponseReader {
     }
   }
 
-  /** How the call ended; `rstCode` is the server's RST_STREAM code when it reset the stream. `ended`: END_STREAM arrived. */
-  result(rstCode: number | null, ended: boolean): GrpcCallResult {
+  /**
+   * How the call ended. `rstCode`: the server's RST_STREAM code when it reset the stream;
+   * `ended`: END_STREAM arrived; `failure`: why the probe gave up on the stream (null when it
+   * completed). Without a grpc-status, a call the probe timed out is DEADLINE_EXCEEDED and one
+   * whose connection ended is UNAVAILABLE, as gRPC clients report them.
+   */
+  result(rstCode: number | null, ended: boolean, failure: string | null = null): GrpcCallResult {
     if (!this.decodeError && ended) {
       try {
         this.decoder.end();
@@ -55,6 +60,10 @@ export class GrpcResponseReader {
     if (this.decodeError && s.isGrpc) {
       const code = this.decodeError instanceof GrpcMessageTooLargeError ? GrpcStatus.RESOURCE_EXHAUSTED : GrpcStatus.INTERNAL;
       return { code, status: grpcStatusName(code), message: this.decodeError.message, source: 'decode', messages: this.messages.length, isGrpc: true };
+    }
+    if (s.source === 'missing' && failure !== null) {
+      const code = failure.startsWith('timed out') ? GrpcStatus.DEADLINE_EXCEEDED : GrpcStatus.UNAVAILABLE;
+      return { code, status: grpcStatusName(code), message: failure, source: 'missing', messages: this.messages.length, isGrpc: s.isGrpc };
     }
     return { code: s.code, status: s.name, message: s.message, source: s.source, messages: this.messages.length, isGrpc: s.isGrpc };
   }

@@ -71,7 +71,7 @@ export function sendRequest(conn: ProbeConnection, spec: RequestSpec, clock: Clo
       if (done) return;
       done = true;
       if (grpc) {
-        a.grpc = grpc.result(a.resetCode, a.totalMs !== null);
+        a.grpc = grpc.result(a.resetCode, a.totalMs !== null, error);
         a.grpcMessages = grpc.messages;
       }
       clearTimeout(timer);

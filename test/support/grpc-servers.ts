@@ -24,6 +24,10 @@ export interface GrpcJsServerOptions {
   serverOptions?: grpc.ServerOptions;
   /** Answer /h2doctor.test.Echo/Big with a message of this many bytes. */
   bigBytes?: number;
+  /** /h2doctor.test.Echo/Slow answers after this long (default 200 ms). */
+  slowMs?: number;
+  /** Serve TLS with this key and certificate chain (PEM) instead of h2c. */
+  tls?: { key: string; chain: string };
 }
 
 export interface RunningGrpc {
@@ -48,6 +52,7 @@ const identity = {
 const echoService: grpc.ServiceDefinition = {
   Echo: { ...identity, path: '/h2doctor.test.Echo/Echo', originalName: 'echo' },
   Big: { ...identity, path: '/h2doctor.test.Echo/Big', originalName: 'big' },
+  Slow: { ...identity, path: '/h2doctor.test.Echo/Slow', originalName: 'slow' },
 } as unknown as grpc.ServiceDefinition;
 
 function count(counts: Record<string, number>, name: string): void {
@@ -104,16 +109,25 @@ export async function startGrpcJsServer(options: GrpcJsServerOptions = {}): Prom
       count(counts, 'OK');
       callback(null, Buffer.alloc(options.bigBytes ?? 1024, 7));
     },
+    slow(call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) {
+      setTimeout(() => {
+        count(counts, 'OK');
+        callback(null, call.request);
+      }, options.slowMs ?? 200);
+    },
   });
   if (options.reflection ?? true) {
     const pkg = protoLoader.loadSync(healthProtoPath, { includeDirs: [] });
     new ReflectionService(pkg).addToServer(server);
   }
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    const credentials = options.tls
+      ? grpc.ServerCredentials.createSsl(null, [{ private_key: Buffer.from(options.tls.key), cert_chain: Buffer.from(options.tls.chain) }])
+      : grpc.ServerCredentials.createInsecure();
+    server.bindAsync('127.0.0.1:0', credentials, (err, p) => (err ? reject(err) : resolve(p)));
   });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https://localhost' : 'http://127.0.0.1'}:${port}`,
     port,
     counts,
     close: () => new Promise<void>((resolve) => {

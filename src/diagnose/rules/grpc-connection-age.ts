@@ -12,7 +12,7 @@ export const grpcConnectionAgeRule: Rule = {
     return {
       id: 'grpc-connection-age',
       severity: abrupt ? 'warn' : 'info',
-      title: `The server closed ${w.serverCloses} connection(s) in ${(w.watchedMs / 1000).toFixed(0)} s ${abrupt ? 'abruptly' : 'gracefully'}${w.lost > 0 ? `, losing ${w.lost} call(s) in flight` : ''}`,
+      title: `The server closed ${w.serverCloses} connection(s) in ${(w.watchedMs / 1000).toFixed(0)} s ${w.graceful ? 'with the two-step GOAWAY' : 'abruptly'}${w.lost > 0 ? `, losing ${w.lost} call(s) in flight${w.graceful ? ' (grace period shorter than the calls)' : ''}` : ''}`,
       evidence: [
         `${w.connections} connection(s), ${w.calls} calls, ${w.lost} lost, ${w.unprocessed} refused unprocessed (safe to retry); ${w.closesWithoutGoaway} close(s) without GOAWAY`,
         ...first,
