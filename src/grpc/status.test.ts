@@ -23,6 +23,7 @@ test('HTTP status mapping follows http-grpc-status-mapping.md', () => {
 test('RST_STREAM mapping follows PROTOCOL-HTTP2.md', () => {
   assert.equal(grpcStatusFromRstCode(H2ErrorCode.REFUSED_STREAM), GrpcStatus.UNAVAILABLE);
   assert.equal(grpcStatusFromRstCode(H2ErrorCode.CANCEL), GrpcStatus.CANCELLED);
+  assert.equal(grpcStatusFromRstCode(H2ErrorCode.CANCEL, true), GrpcStatus.DEADLINE_EXCEEDED);
   assert.equal(grpcStatusFromRstCode(H2ErrorCode.ENHANCE_YOUR_CALM), GrpcStatus.RESOURCE_EXHAUSTED);
   assert.equal(grpcStatusFromRstCode(H2ErrorCode.INADEQUATE_SECURITY), GrpcStatus.PERMISSION_DENIED);
   for (const c of [0, 1, 2, 3, 4, 6, 9, 10, 0x99]) assert.equal(grpcStatusFromRstCode(c), GrpcStatus.INTERNAL, `code ${c}`);

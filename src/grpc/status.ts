@@ -59,12 +59,13 @@ export function grpcStatusFromHttpStatus(httpStatus: number): number {
  * retryable); CANCEL from a server is CANCELLED; ENHANCE_YOUR_CALM is RESOURCE_EXHAUSTED;
  * INADEQUATE_SECURITY is PERMISSION_DENIED; the rest, and codes HTTP/2 does not define, are
  * INTERNAL. (STREAM_CLOSED has no mapping there, as no open stream is left to report on; a
- * client that sees one anyway can only call it INTERNAL.)
+ * client that sees one anyway can only call it INTERNAL.) A CANCEL that comes once the call's
+ * deadline has passed is DEADLINE_EXCEEDED, as C-core reports it: pass `pastDeadline`.
  */
-export function grpcStatusFromRstCode(h2Code: number): number {
+export function grpcStatusFromRstCode(h2Code: number, pastDeadline = false): number {
   switch (h2Code) {
     case H2ErrorCode.REFUSED_STREAM: return GrpcStatus.UNAVAILABLE;
-    case H2ErrorCode.CANCEL: return GrpcStatus.CANCELLED;
+    case H2ErrorCode.CANCEL: return pastDeadline ? GrpcStatus.DEADLINE_EXCEEDED : GrpcStatus.CANCELLED;
     case H2ErrorCode.ENHANCE_YOUR_CALM: return GrpcStatus.RESOURCE_EXHAUSTED;
     case H2ErrorCode.INADEQUATE_SECURITY: return GrpcStatus.PERMISSION_DENIED;
     default: return GrpcStatus.INTERNAL;
