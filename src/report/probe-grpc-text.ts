@@ -1,10 +1,10 @@
 /**
  * The gRPC section of the human `probe` report. Returns lines; colour only through Style.
  */
-import { h2ErrorName } from '../errors.js';
+import { h2ErrorName } from '../codec/names.js';
 import type { ProbeFacts } from '../probe/facts.js';
 import type { Style } from './style.js';
-import { formatMs } from './table.js';
+import { formatMs } from '../units.js';
 
 export function renderGrpcSection(facts: ProbeFacts, style: Style): string[] {
   const g = facts.grpc;

@@ -2,12 +2,12 @@
  * The gRPC flags of `h2doctor probe`: --grpc, --grpc-service, --call, -d, --max-message,
  * --watch. Each bad value is one UsageError line (exit 2).
  */
-import { readFile } from 'node:fs/promises';
 import { ConfigError, UsageError } from '../../errors.js';
 import { parseGrpcMethod } from '../../grpc/method.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../grpc/message-frame.js';
 import type { GrpcProbeOptions } from '../../probe/grpc-steps.js';
-import { parseDuration, parseSize } from '../units.js';
+import { parseDuration, parseSize } from '../../units.js';
+import { readFlagFile } from '../flags.js';
 
 export const grpcFlagOptions = {
   grpc: { type: 'boolean' },
@@ -39,22 +39,18 @@ export interface GrpcFlagValues {
 }
 
 /** Hex (whitespace allowed between bytes) or `@file`. */
-async function parseMessage(text: string): Promise<Uint8Array> {
-  if (text.startsWith('@')) {
-    const path = text.slice(1);
-    try {
-      return new Uint8Array(await readFile(path));
-    } catch (err) {
-      throw new UsageError(`--data: cannot read '${path}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
-    }
-  }
+function parseMessage(text: string): Uint8Array {
+  if (text.startsWith('@')) return new Uint8Array(readFlagFile(text.slice(1), '--data'));
   const hex = text.replace(/\s+/g, '');
   if (!/^(?:[0-9a-fA-F]{2})*$/.test(hex)) throw new UsageError(`--data: '${text}' is neither hex bytes (e.g. 0a03612e42) nor @file`);
   return Uint8Array.from(Buffer.from(hex, 'hex'));
 }
 
-/** The probe's gRPC options, or undefined when no gRPC flag was given (plain mode, with detection). */
-export async function parseGrpcFlags(values: GrpcFlagValues): Promise<GrpcProbeOptions | undefined> {
+/**
+ * The probe's gRPC options, or undefined when no gRPC flag was given (plain mode, with
+ * detection). Unit errors are ConfigErrors, which the command's usageOf() makes usage errors.
+ */
+export function parseGrpcFlags(values: GrpcFlagValues): GrpcProbeOptions | undefined {
   const on = values.grpc === true || values.call !== undefined;
   if (!on) {
     for (const flag of ['grpc-service', 'max-message', 'watch'] as const) {
@@ -73,7 +69,7 @@ export async function parseGrpcFlags(values: GrpcFlagValues): Promise<GrpcProbeO
     } catch (err) {
       throw new UsageError(`--call: ${(err as ConfigError).message}`);
     }
-    const message = values.data === undefined ? new Uint8Array(0) : await parseMessage(values.data);
+    const message = values.data === undefined ? new Uint8Array(0) : parseMessage(values.data);
     if (message.length > maxMessageBytes) throw new UsageError(`--data: the request is ${message.length} bytes, above --max-message ${maxMessageBytes}`);
     call = { path, message };
   } else if (values.data !== undefined) {

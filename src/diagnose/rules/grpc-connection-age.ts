@@ -1,4 +1,4 @@
-import { h2ErrorName } from '../../errors.js';
+import { h2ErrorName } from '../../codec/names.js';
 import type { Finding, Rule } from '../finding.js';
 
 /** Seen with --watch: the server closes connections by age, gracefully or not. */

@@ -1,4 +1,4 @@
-import { h2ErrorName } from '../../errors.js';
+import { h2ErrorName } from '../../codec/names.js';
 import type { Finding, Rule } from '../finding.js';
 
 /** The server cut the keep-alive check's connection with GOAWAY ENHANCE_YOUR_CALM. */
