@@ -70,7 +70,7 @@ export const labConstants = {
   /** Assets pushed per API response in push-abuse. */
   pushedAssets: 3,
   /** The WAN between clients and order. */
-  wanBandwidth: '50mbit',
+  wanBandwidth: '45mbit',
   /** Latency added to a spiking order→inventory connection. */
   spikeMs: 3000,
   /** Share of order→inventory connections that spike. */
