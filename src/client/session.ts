@@ -11,7 +11,7 @@ import { ConnectionClosedError, fromSystemError, H2ErrorCode, TimeoutError, type
  * never acknowledged (§6.7), its request quota, idleness, or the connection closing.
  */
 
-export type RetireReason = 'goaway' | 'ping-timeout' | 'max-requests' | 'idle' | 'closed' | 'error' | 'client-close';
+export type RetireReason = 'goaway' | 'ping-timeout' | 'max-requests' | 'idle' | 'closed' | 'error' | 'client-close' | 'dns-change';
 
 export interface SessionTlsOptions {
   /** Trust anchors (PEM). */
@@ -24,6 +24,8 @@ export interface SessionTlsOptions {
 
 export interface SessionOptions {
   origin: URL;
+  /** Address to connect to (the host name re-resolved); default: the URL's host. */
+  address: string | undefined;
   tls: SessionTlsOptions;
   /** TLS session ticket from an earlier connection to resume (RFC 8446 §2.2). */
   tlsSession: Buffer | undefined;
@@ -54,6 +56,16 @@ export interface SessionEvents {
   closed(session: PooledSession): void;
 }
 
+/** An exchange in flight on a session, linked into its list (no allocation per request). */
+export interface SessionExchange {
+  prevOnSession: SessionExchange | undefined;
+  nextOnSession: SessionExchange | undefined;
+  /** Response headers arrived. */
+  readonly responded: boolean;
+  /** Resets the stream with CANCEL and fails the attempt (or the body read) with `err`. */
+  cancel(err: H2DoctorError): void;
+}
+
 let nextSessionId = 1;
 
 export class PooledSession {
@@ -80,6 +92,11 @@ export class PooledSession {
   tlsResumed = false;
   /** The error that ended connecting, if it failed. */
   connectError: H2DoctorError | undefined;
+  /** The resolved address it was told to connect to; undefined when the URL's host was used as is. */
+  private readonly address: string | undefined;
+
+  /** Exchanges in flight, newest first (for rescue and `destroy`). */
+  private exchanges: SessionExchange | undefined;
 
   private idleTimer: NodeJS.Timeout | undefined;
   /** Clock time the session last went from busy to idle. */
@@ -94,10 +111,13 @@ export class PooledSession {
     const { origin } = options;
     const secure = origin.protocol === 'https:';
     const port = Number(origin.port) || (secure ? 443 : 80);
-    const host = origin.hostname.replace(/^\[|\]$/g, '');
+    const name = origin.hostname.replace(/^\[|\]$/g, '');
+    const host = options.address ?? name;
+    this.address = options.address;
     let socket: net.Socket;
     if (secure) {
-      const servername = options.tls.servername ?? (net.isIP(host) ? undefined : host);
+      // SNI and the certificate check use the name, whatever address it resolved to.
+      const servername = options.tls.servername ?? (net.isIP(name) ? undefined : name);
       const tlsSocket = tls.connect({
         host,
         port,
@@ -157,6 +177,11 @@ export class PooledSession {
     this.armIdleTimer();
   }
 
+  /** The peer's address: the one it was told to use, else the socket's. */
+  get remoteAddress(): string | undefined {
+    return this.address ?? this.h2.socket?.remoteAddress;
+  }
+
   /** True when a new stream may be opened now. */
   canTake(): boolean {
     return this.isReady && this.retiredBy === undefined && this.active < this.maxStreams && !this.h2.destroyed && !this.h2.closed;
@@ -180,6 +205,37 @@ export class PooledSession {
       else this.armIdleTimer();
     }
     if (this.retiredBy === undefined) this.events.capacity(this);
+  }
+
+  /** Links an exchange in flight; `unlink` when its stream closes. */
+  link(ex: SessionExchange): void {
+    const head = this.exchanges;
+    ex.prevOnSession = undefined;
+    ex.nextOnSession = head;
+    if (head !== undefined) head.prevOnSession = ex;
+    this.exchanges = ex;
+  }
+
+  unlink(ex: SessionExchange): void {
+    const prev = ex.prevOnSession;
+    const next = ex.nextOnSession;
+    if (prev === undefined) {
+      if (this.exchanges === ex) this.exchanges = next;
+    } else prev.nextOnSession = next;
+    if (next !== undefined) next.prevOnSession = prev;
+    ex.prevOnSession = undefined;
+    ex.nextOnSession = undefined;
+  }
+
+  /**
+   * Cancels the exchanges in flight with `err`: those still waiting for headers, or every
+   * one (bodies being read too) when `all`. Returns how many were cancelled.
+   */
+  cancelExchanges(err: H2DoctorError, all: boolean): number {
+    const list: SessionExchange[] = [];
+    for (let ex = this.exchanges; ex !== undefined; ex = ex.nextOnSession) if (all || !ex.responded) list.push(ex);
+    for (const ex of list) ex.cancel(err);
+    return list.length;
   }
 
   /** Stops new streams; closes the connection once open streams are done. */
