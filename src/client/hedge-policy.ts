@@ -8,8 +8,9 @@ import { RetryBudget } from './retry-budget.js';
  * Hedged requests (Dean & Barroso, "The Tail at Scale"; gRPC's hedging policy, gRFC A6;
  * Envoy's hedge on per-try timeout): when an idempotent request has no response headers
  * after `delayMs`, a copy goes to another session or endpoint and the first answer wins.
- * Hedges are capped twice: by `maxRate` of the requests of the last 10 s, and by the retry
- * budget they spend from, so a slow backend does not get its load multiplied.
+ * Hedges are capped twice: by `maxRate` of the requests of the last 10 s (plus a small
+ * floor per second), and by the retry budget they spend from, so a slow backend does not get
+ * its load multiplied.
  *
  * `delayMs: 'auto'` takes the delay from each endpoint's own measured latency (time to
  * response headers of its successful attempts): about its P95, kept by a P² streaming
@@ -22,8 +23,14 @@ export interface HedgeOptions {
   delayMs: number | 'auto';
   /** Copies per request at most, beyond the first attempt. Default 1. */
   maxHedges?: number;
-  /** Hedges at most this share of the requests of the last 10 s. Default 0.1. */
+  /** Hedges at most this share of the requests of the last 10 s (plus `minPerSecond`). Default 0.1. */
   maxRate?: number;
+  /**
+   * Hedges per second allowed on top of `maxRate`, so a burst of slow answers is not refused
+   * just because the share was already spent by its first half, and a quiet client can still
+   * hedge. Default 10 (the retry budget's floor, Finagle's).
+   */
+  minPerSecond?: number;
 }
 
 /** Answers an endpoint must have given before 'auto' trusts its P95. */
@@ -57,8 +64,8 @@ export class HedgePolicy {
     if (!(this.maxHedges >= 1)) throw new ConfigError(`hedge.maxHedges must be at least 1, got ${options.maxHedges}`);
     this.maxRate = options.maxRate ?? 0.1;
     if (!(this.maxRate > 0 && this.maxRate <= 1)) throw new ConfigError(`hedge.maxRate must be in (0, 1], got ${options.maxRate}`);
-    // The same sliding count as the retry budget, with no floor: a strict share of requests.
-    this.rate = new RetryBudget({ ratio: this.maxRate, minPerSecond: 0 }, clock);
+    // The same sliding count as the retry budget: a share of recent requests plus a floor.
+    this.rate = new RetryBudget({ ratio: this.maxRate, minPerSecond: options.minPerSecond ?? 10 }, clock);
   }
 
   /** Counts one request toward the rate cap. */
