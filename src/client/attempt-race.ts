@@ -92,6 +92,19 @@ class Leg implements ExchangeRun, DeadlineEntry {
   }
 }
 
+/**
+ * Races a session lost to hedges elsewhere, with no answer on it in between, before it is
+ * retired: a connection that answers nothing while others answer is stuck (a slow path, a
+ * stalled peer), and sending it the next requests would only make them wait for a hedge too.
+ * One loss is a slow request; two in a row with nothing answered is the connection.
+ */
+const RACES_LOST_TO_RETIRE = 2;
+
+function outpaced(session: PooledSession | undefined): void {
+  if (session === undefined) return;
+  if (++session.racesLost >= RACES_LOST_TO_RETIRE) session.retire('outpaced');
+}
+
 /** Thrown into losers; nobody sees it (the race is settled when it is used). */
 const LOST = new AbortError('another attempt answered first (hedge)');
 
@@ -162,8 +175,9 @@ export class Race implements Cancellable {
         }
         continue;
       }
-      // A copy on the endpoint another leg is on goes to another session of it.
-      if (avoid === undefined) for (const l of this.legs) if (l.endpoint === endpoint && l.session !== undefined) avoid = l.session;
+      // A copy on the endpoint another leg is on goes to another session of it: the one that
+      // leg is on, or the one it waits for while that one connects.
+      if (avoid === undefined) for (const l of this.legs) if (l.endpoint === endpoint) avoid = l.session ?? endpoint.pool.connecting();
       run.attempt++;
       endpoint.attempts++;
       endpoint.inFlight++;
@@ -279,6 +293,7 @@ export class Race implements Cancellable {
       this.drop(other);
       host.accounting.cancelled(other.endpoint, other.permit);
       other.phase?.cancel(LOST);
+      if (leg.hedge) outpaced(other.session);
     }
     try {
       host.accounting.succeeded(leg.endpoint, leg.permit, res);

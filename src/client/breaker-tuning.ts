@@ -37,14 +37,14 @@ export interface BreakerTuning {
   reasons: string[];
 }
 
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: readonly number[], p: number): number {
+/** Nearest-rank percentile of sorted values (shared with hedge-tuning.ts). */
+export function percentile(sorted: readonly number[], p: number): number {
   const rank = Math.ceil((p / 100) * sorted.length);
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
 }
 
 /** Rounds up to 1, 2 or 5 × a power of ten, so the threshold reads like one a person chose. */
-function roundUpReadable(ms: number): number {
+export function roundUpReadable(ms: number): number {
   if (ms <= 1) return 1;
   const power = 10 ** Math.floor(Math.log10(ms));
   for (const step of [1, 2, 5, 10]) if (step * power >= ms) return step * power;

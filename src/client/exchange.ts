@@ -144,6 +144,7 @@ function onStreamResponse(this: StreamWithExchange, responseHeaders: http2.Incom
   const ex = this[EXCHANGE];
   const { shared, state } = ex;
   ex.responded = true;
+  ex.session.racesLost = 0;
   const pending: PendingBody = { stream: this, path: ex.run.path, receivedAt: shared.clock.now(), consumed: false };
   ex.pending = pending;
   const response = new ClientResponse(this, responseHeaders, ex.endpoint, ex.attempt, pending, shared.leaks, state);

@@ -26,3 +26,5 @@ export { EndpointSelector } from './endpoint-selection.js';
 export type { EndpointCandidate, FailoverRecord } from './endpoint-selection.js';
 export { deriveBreakerOptions } from './breaker-tuning.js';
 export type { BreakerTuning, BreakerTuningOptions, LatencyProfile } from './breaker-tuning.js';
+export { deriveHedgeOptions } from './hedge-tuning.js';
+export type { HedgeTuning, HedgeTuningOptions } from './hedge-tuning.js';

@@ -96,7 +96,7 @@ export class EndpointPool {
   private readonly counters: Omit<PoolStats, 'sessionsOpen' | 'reuseRatio' | 'queued'> = {
     sessionsOpened: 0,
     streams: 0,
-    retired: { goaway: 0, 'ping-timeout': 0, 'max-requests': 0, idle: 0, closed: 0, error: 0, 'client-close': 0, 'dns-change': 0 },
+    retired: { goaway: 0, 'ping-timeout': 0, 'max-requests': 0, idle: 0, closed: 0, error: 0, 'client-close': 0, 'dns-change': 0, outpaced: 0 },
     tlsResumed: 0,
     connectFailures: 0,
     peerMaxConcurrentStreams: 0,
@@ -187,6 +187,12 @@ export class EndpointPool {
       if (w.slot.phase === w) w.slot.phase = undefined;
       w.reject(err);
     }
+  }
+
+  /** A live session still waiting for the peer's SETTINGS, if any (a hedge should not wait on it too). */
+  connecting(): PooledSession | undefined {
+    for (const s of this.sessions) if (s.retiredBy === undefined && !s.isReady) return s;
+    return undefined;
   }
 
   /** Retires (gracefully) the sessions connected to an address not in `live`: DNS moved the name. */

@@ -11,7 +11,7 @@ import { ConnectionClosedError, fromSystemError, H2ErrorCode, TimeoutError, type
  * never acknowledged (§6.7), its request quota, idleness, or the connection closing.
  */
 
-export type RetireReason = 'goaway' | 'ping-timeout' | 'max-requests' | 'idle' | 'closed' | 'error' | 'client-close' | 'dns-change';
+export type RetireReason = 'goaway' | 'ping-timeout' | 'max-requests' | 'idle' | 'closed' | 'error' | 'client-close' | 'dns-change' | 'outpaced';
 
 export interface SessionTlsOptions {
   /** Trust anchors (PEM). */
@@ -92,6 +92,8 @@ export class PooledSession {
   tlsResumed = false;
   /** The error that ended connecting, if it failed. */
   connectError: H2DoctorError | undefined;
+  /** Races its attempts lost to a hedge on another session since it last answered anything. */
+  racesLost = 0;
   /** The resolved address it was told to connect to; undefined when the URL's host was used as is. */
   private readonly address: string | undefined;
 

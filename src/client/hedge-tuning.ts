@@ -1,0 +1,50 @@
+import { ConfigError } from '../errors.js';
+import { percentile, roundUpReadable, type LatencyProfile } from './breaker-tuning.js';
+import type { HedgeOptions } from './hedge-policy.js';
+
+/**
+ * Derives hedging from measured latency, the sibling of `deriveBreakerOptions`: a hedge delay
+ * past what healthy requests take, so healthy traffic is almost never copied, and short
+ * enough that a stuck request is copied long before its deadline.
+ *
+ * - delayMs: the larger of P95 × `headroom` and P99, rounded up to 1/2/5 × 10^n, at least
+ *   `minDelayMs` (below a few ms, timer granularity and event-loop lag decide, not the delay).
+ *   "The Tail at Scale" hedges at about the P95; the headroom keeps a busy client's own lag
+ *   from turning ordinary requests into hedges.
+ * - maxHedges 1: one copy cuts the tail from p to p² when stalls are independent.
+ * - maxRate: the share of requests that may be hedged, default 0.1.
+ */
+export interface HedgeTuningOptions {
+  /** Multiplier on P95. Default 2. */
+  headroom?: number;
+  /** Smallest delay. Default 5 ms. */
+  minDelayMs?: number;
+  /** Passed through. Default 0.1. */
+  maxRate?: number;
+}
+
+export interface HedgeTuning {
+  options: Required<Pick<HedgeOptions, 'maxHedges' | 'maxRate'>> & { delayMs: number };
+  measured: { p50: number; p95: number; p99: number; samples: number };
+  reasons: string[];
+}
+
+export function deriveHedgeOptions(profile: LatencyProfile, tuning: HedgeTuningOptions = {}): HedgeTuning {
+  const samples = profile.latenciesMs.filter((v) => Number.isFinite(v) && v >= 0);
+  if (samples.length < 20) throw new ConfigError(`need at least 20 latency samples to derive a hedge delay, got ${samples.length}`);
+  const headroom = tuning.headroom ?? 2;
+  if (!(headroom >= 1)) throw new ConfigError(`headroom must be at least 1, got ${headroom}`);
+  const minDelayMs = tuning.minDelayMs ?? 5;
+  const maxRate = tuning.maxRate ?? 0.1;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const p50 = percentile(sorted, 50);
+  const p95 = percentile(sorted, 95);
+  const p99 = percentile(sorted, 99);
+  const delayMs = Math.max(minDelayMs, roundUpReadable(Math.max(p95 * headroom, p99)));
+  const reasons = [
+    `delayMs ${delayMs}: the larger of P95 ${p95.toFixed(1)} ms × ${headroom} and P99 ${p99.toFixed(1)} ms, rounded up, at least ${minDelayMs} ms`,
+    'maxHedges 1: one copy turns a stall of probability p into p² when stalls are independent',
+    `maxRate ${maxRate}: at most that share of requests is copied (plus the retry budget they spend)`,
+  ];
+  return { options: { delayMs, maxHedges: 1, maxRate }, measured: { p50, p95, p99, samples: samples.length }, reasons };
+}
