@@ -152,7 +152,7 @@ export class Race implements Cancellable {
   }
 
   /** Starts one leg; `avoid` is a session it must not use. */
-  private launch(hedge: boolean, avoid: PooledSession | undefined): void {
+  private launch(hedge: boolean, avoid: Set<PooledSession> | undefined, staleConnectMs?: number): void {
     const { host, run } = this;
     for (;;) {
       if (this.settled) return;
@@ -175,9 +175,13 @@ export class Race implements Cancellable {
         }
         continue;
       }
-      // A copy on the endpoint another leg is on goes to another session of it: the one that
-      // leg is on, or the one it waits for while that one connects.
-      if (avoid === undefined) for (const l of this.legs) if (l.endpoint === endpoint) avoid = l.session ?? endpoint.pool.connecting();
+      // A copy on the endpoint another leg is on goes to another session of it: not the ones
+      // the other legs are on, nor the one they wait for while it connects.
+      for (const l of this.legs) {
+        if (l.endpoint !== endpoint) continue;
+        const taken = l.session ?? endpoint.pool.connecting();
+        if (taken !== undefined) (avoid ??= new Set()).add(taken);
+      }
       run.attempt++;
       endpoint.attempts++;
       endpoint.inFlight++;
@@ -186,7 +190,7 @@ export class Race implements Cancellable {
       this.arm(leg);
       let acquired: PooledSession | Promise<PooledSession>;
       try {
-        acquired = endpoint.pool.acquire(leg, avoid);
+        acquired = endpoint.pool.acquire(leg, avoid, staleConnectMs);
       } catch (err) {
         this.failed(leg, err as H2DoctorError);
         return;
@@ -244,17 +248,26 @@ export class Race implements Cancellable {
     const { host } = this;
     if (leg.stage === Stage.Hedge) {
       leg.stage = Stage.None;
-      const remaining = host.attemptTimeoutMs - leg.hedgeDelayMs;
+      const now = host.clock.now();
+      if (leg.session === undefined) {
+        // Never sent: it waits for a connection that is slow to come up. A copy would only
+        // join the same queue; a new connection is what helps, and the queue moves to it.
+        leg.endpoint.pool.openPastStalled(leg.hedgeDelayMs);
+        leg.stage = Stage.Hedge;
+        host.deadlines.add(leg, Math.max(1, Math.min(leg.hedgeDelayMs, host.attemptTimeoutMs - (now - leg.startedAt))), now);
+        return;
+      }
+      const remaining = host.attemptTimeoutMs - (now - leg.startedAt);
       if (remaining !== Infinity) {
         leg.stage = Stage.Timeout;
-        host.deadlines.add(leg, Math.max(1, remaining), host.clock.now());
+        host.deadlines.add(leg, Math.max(1, remaining), now);
       }
       const hedging = host.hedging!;
       // Both caps: the hedge share of recent requests, then the retry budget it spends.
       if (this.hedges < hedging.maxHedges && hedging.tryHedge() && host.accounting.tryHedgeBudget()) {
         this.hedges++;
         host.counters.hedges++;
-        this.launch(true, undefined);
+        this.launch(true, undefined, leg.hedgeDelayMs);
       }
       return;
     }
@@ -332,12 +345,14 @@ export class Race implements Cancellable {
       this.fail(e);
       return;
     }
-    const avoid = err instanceof AttemptTimeoutError ? leg.session : undefined;
-    if (wait <= 0) this.launch(false, avoid);
+    const timedOut = err instanceof AttemptTimeoutError;
+    const avoid = timedOut && leg.session !== undefined ? new Set([leg.session]) : undefined;
+    const stale = timedOut ? host.attemptTimeoutMs : undefined;
+    if (wait <= 0) this.launch(false, avoid, stale);
     else {
       this.backoff = setTimeout(() => {
         this.backoff = undefined;
-        this.launch(false, avoid);
+        this.launch(false, avoid, stale);
       }, wait);
     }
   }

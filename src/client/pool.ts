@@ -70,8 +70,8 @@ class Waiter implements Cancellable {
     readonly resolve: (s: PooledSession) => void,
     readonly reject: (err: H2DoctorError) => void,
     readonly slot: CancelSlot,
-    /** A session this request must not use (a hedge or a retry after a per-try timeout). */
-    readonly avoid: PooledSession | undefined,
+    /** Sessions this request must not use (a hedge or a retry after a per-try timeout). */
+    readonly avoid: ReadonlySet<PooledSession> | undefined,
   ) {}
 
   cancel(err: H2DoctorError): void {
@@ -126,7 +126,7 @@ export class EndpointPool {
    * A session with one stream slot reserved for the caller (`streamOpened` already counted);
    * synchronous when a slot is free, else a promise that waits in FIFO order.
    */
-  acquire(slot: CancelSlot, avoid?: PooledSession): PooledSession | Promise<PooledSession> {
+  acquire(slot: CancelSlot, avoid?: ReadonlySet<PooledSession>, staleConnectMs?: number): PooledSession | Promise<PooledSession> {
     if (this.closed) throw new ClientClosedError('client closed');
     if (this.waiters.length === 0 || avoid !== undefined) {
       const s = this.findFree(avoid);
@@ -139,7 +139,7 @@ export class EndpointPool {
       const waiter = new Waiter(this, resolve, reject, slot, avoid);
       this.waiters.push(waiter);
       slot.phase = waiter;
-      this.grow(avoid);
+      this.grow(avoid, staleConnectMs);
     });
   }
 
@@ -189,6 +189,14 @@ export class EndpointPool {
     }
   }
 
+  /**
+   * Opens another session for the queue when every connecting one has been connecting for
+   * `staleConnectMs` or more (a hedged request found its connection slow to come up).
+   */
+  openPastStalled(staleConnectMs: number): void {
+    this.grow(undefined, staleConnectMs);
+  }
+
   /** A live session still waiting for the peer's SETTINGS, if any (a hedge should not wait on it too). */
   connecting(): PooledSession | undefined {
     for (const s of this.sessions) if (s.retiredBy === undefined && !s.isReady) return s;
@@ -229,12 +237,12 @@ export class EndpointPool {
     for (const s of [...this.sessions]) s.destroy('client-close');
   }
 
-  private findFree(avoid: PooledSession | undefined): PooledSession | undefined {
+  private findFree(avoid: ReadonlySet<PooledSession> | undefined): PooledSession | undefined {
     // The first session with room: concentrate streams on the oldest session so the others
     // drain and idle out (RFC 9113 §9.1: clients SHOULD NOT open more than one connection).
     for (let i = 0; i < this.sessions.length; i++) {
       const s = this.sessions[i];
-      if (s !== avoid && s.canTake()) return s;
+      if (s.canTake() && (avoid === undefined || !avoid.has(s))) return s;
     }
     return undefined;
   }
@@ -246,13 +254,20 @@ export class EndpointPool {
 
   /**
    * Opens a session when requests wait and no open or connecting session can serve them;
-   * `avoid` is a session the newest waiter may not use, so it does not count as room.
+   * `avoid` are sessions the newest waiter may not use, so it does not count as room, and
+   * sessions connecting for `staleConnectMs` or more do not count either.
    */
-  private grow(avoid?: PooledSession): void {
+  private grow(avoid?: ReadonlySet<PooledSession>, staleConnectMs?: number): void {
     if (this.closed || this.waiters.length === 0) return;
+    const now = staleConnectMs === undefined ? 0 : this.clock.now();
     for (const s of this.sessions) {
-      if (s.retiredBy !== undefined || s === avoid) continue;
-      if (!s.isReady) return; // one is connecting: it will take the queue
+      if (s.retiredBy !== undefined || avoid?.has(s)) continue;
+      if (!s.isReady) {
+        // A hedge or a retry after a per-try timeout does not wait on a connection that has
+        // been connecting longer than that request already waited: it may be the slow path.
+        if (staleConnectMs !== undefined && now - s.openedAt >= staleConnectMs) continue;
+        return; // one is connecting: it will take the queue
+      }
       if (s.active < s.maxStreams) return;
     }
     const live = this.sessions.filter((s) => s.retiredBy === undefined).length;
@@ -299,7 +314,7 @@ export class EndpointPool {
     }
     for (let i = 0; i < this.waiters.length && s.canTake(); ) {
       const w = this.waiters[i];
-      if (w.avoid === s) {
+      if (w.avoid?.has(s)) {
         i++;
         continue;
       }

@@ -92,6 +92,8 @@ export class PooledSession {
   tlsResumed = false;
   /** The error that ended connecting, if it failed. */
   connectError: H2DoctorError | undefined;
+  /** Clock time the connection was started. */
+  readonly openedAt: number;
   /** Races its attempts lost to a hedge on another session since it last answered anything. */
   racesLost = 0;
   /** The resolved address it was told to connect to; undefined when the URL's host was used as is. */
@@ -110,6 +112,7 @@ export class PooledSession {
   constructor(private readonly options: SessionOptions, private readonly events: SessionEvents) {
     this.maxStreams = Math.min(100, options.maxStreams);
     this.idleSince = options.clock.now();
+    this.openedAt = this.idleSince;
     const { origin } = options;
     const secure = origin.protocol === 'https:';
     const port = Number(origin.port) || (secure ? 443 : 80);
