@@ -103,7 +103,7 @@ export class Endpoint implements EndpointCandidate, OutlierTarget {
       },
       // With getaddrinfo every new connection resolves the name itself (node keeps no DNS
       // cache); with a custom lookup or DNS servers, sessions connect to what those said.
-      names === undefined || !names.custom ? undefined : () => names.next(),
+      names === undefined || !names.custom ? undefined : names.netLookup,
     );
   }
 

@@ -1,4 +1,5 @@
 import dns from 'node:dns';
+import type { LookupFunction } from 'node:net';
 import { ConfigError } from '../errors.js';
 
 /**
@@ -84,11 +85,33 @@ export class NameWatch {
   }
 
   /** The address the next session should connect to; undefined before the first answer. */
-  next(): string | undefined {
+  next(): ResolvedAddress | undefined {
     const list = this.addresses;
     if (list.length === 0) return undefined;
-    return list[this.turn++ % list.length].address;
+    return list[this.turn++ % list.length];
   }
+
+  /** Waiting for the first answer (connections made before it). */
+  private firstWaiters: Array<() => void> = [];
+
+  /**
+   * A `lookup` for net/tls.connect that answers from this watch: the next address, or, before
+   * the first answer, once it arrived. Sessions connect through it when the resolution is
+   * custom, so a connection never asks getaddrinfo about a name only these servers know.
+   */
+  readonly netLookup: LookupFunction = (_hostname, options, callback) => {
+    const answer = (): void => {
+      const a = this.next();
+      if (a === undefined) {
+        callback(Object.assign(new Error(`${this.hostname}: no address from the resolver`), { code: 'ENOTFOUND' }), '', 4);
+        return;
+      }
+      if ((options as { all?: boolean }).all) (callback as unknown as (e: null, list: { address: string; family: number }[]) => void)(null, [{ address: a.address, family: a.family }]);
+      else callback(null, a.address, a.family);
+    };
+    if (this.addresses.length > 0 || this.resolutions + this.failures > 0) answer();
+    else this.firstWaiters.push(answer);
+  };
 
   stop(): void {
     this.stopped = true;
@@ -99,7 +122,7 @@ export class NameWatch {
   private resolve(): void {
     this.lookup(this.hostname).then(
       (found) => {
-        if (this.stopped) return;
+        if (this.stopped) return this.wakeFirst();
         this.resolutions++;
         if (found.length > 0) {
           const before = this.addresses;
@@ -107,16 +130,24 @@ export class NameWatch {
           const same = before.length === found.length && before.every((a) => found.some((f) => f.address === a.address));
           if (before.length > 0 && !same) this.changed(new Set(found.map((f) => f.address)));
         }
+        this.wakeFirst();
         let ttlMs = Infinity;
         for (const a of found) if (a.ttlSeconds !== undefined) ttlMs = Math.min(ttlMs, a.ttlSeconds * 1000);
         this.schedule(Math.min(this.refreshMs, Math.max(MIN_REFRESH_MS, ttlMs)));
       },
       () => {
-        if (this.stopped) return;
         this.failures++;
+        this.wakeFirst();
+        if (this.stopped) return;
         this.schedule(Math.min(this.refreshMs, 5000));
       },
     );
+  }
+
+  private wakeFirst(): void {
+    const waiters = this.firstWaiters;
+    this.firstWaiters = [];
+    for (const w of waiters) w();
   }
 
   private schedule(ms: number): void {

@@ -108,8 +108,8 @@ export class EndpointPool {
     options: PoolOptions,
     private readonly clock: Clock,
     private readonly events: PoolEvents,
-    /** The address a new session should connect to (re-resolved host names); undefined: the URL's host. */
-    private readonly address: () => string | undefined = () => undefined,
+    /** How new sessions resolve the host name (custom resolution); undefined: getaddrinfo. */
+    private readonly lookup: import('node:net').LookupFunction | undefined = undefined,
   ) {
     this.opts = {
       idleTimeoutMs: options.idleTimeoutMs ?? 50_000,
@@ -280,7 +280,7 @@ export class EndpointPool {
     const session = new PooledSession(
       {
         origin: this.origin,
-        address: this.address(),
+        lookup: this.lookup,
         tls: this.tls,
         tlsSession: this.tlsTicket,
         onTlsSession: (ticket) => {

@@ -24,8 +24,8 @@ export interface SessionTlsOptions {
 
 export interface SessionOptions {
   origin: URL;
-  /** Address to connect to (the host name re-resolved); default: the URL's host. */
-  address: string | undefined;
+  /** Resolves the URL's host name for this connection (custom resolution); default: getaddrinfo. */
+  lookup: net.LookupFunction | undefined;
   tls: SessionTlsOptions;
   /** TLS session ticket from an earlier connection to resume (RFC 8446 §2.2). */
   tlsSession: Buffer | undefined;
@@ -96,8 +96,6 @@ export class PooledSession {
   readonly openedAt: number;
   /** Races its attempts lost to a hedge on another session since it last answered anything. */
   racesLost = 0;
-  /** The resolved address it was told to connect to; undefined when the URL's host was used as is. */
-  private readonly address: string | undefined;
 
   /** Exchanges in flight, newest first (for rescue and `destroy`). */
   private exchanges: SessionExchange | undefined;
@@ -117,8 +115,8 @@ export class PooledSession {
     const secure = origin.protocol === 'https:';
     const port = Number(origin.port) || (secure ? 443 : 80);
     const name = origin.hostname.replace(/^\[|\]$/g, '');
-    const host = options.address ?? name;
-    this.address = options.address;
+    const host = name;
+    const lookup = options.lookup;
     let socket: net.Socket;
     if (secure) {
       // SNI and the certificate check use the name, whatever address it resolved to.
@@ -131,6 +129,7 @@ export class PooledSession {
         rejectUnauthorized: options.tls.rejectUnauthorized ?? true,
         servername,
         session: options.tlsSession,
+        ...(lookup ? { lookup } : {}),
       });
       // TLS 1.3 tickets arrive after the handshake, possibly more than one: keep the newest.
       tlsSocket.on('session', (ticket: Buffer) => options.onTlsSession(ticket));
@@ -139,7 +138,7 @@ export class PooledSession {
       });
       socket = tlsSocket;
     } else {
-      socket = net.connect({ host, port });
+      socket = net.connect(lookup ? { host, port, lookup } : { host, port });
     }
     socket.setNoDelay(true);
     this.h2 = http2.connect(origin, { createConnection: () => socket, settings: { enablePush: false } });
@@ -182,9 +181,9 @@ export class PooledSession {
     this.armIdleTimer();
   }
 
-  /** The peer's address: the one it was told to use, else the socket's. */
+  /** The peer's address, once connected. */
   get remoteAddress(): string | undefined {
-    return this.address ?? this.h2.socket?.remoteAddress;
+    return this.h2.socket?.remoteAddress;
   }
 
   /** True when a new stream may be opened now. */
