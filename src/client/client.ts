@@ -333,6 +333,8 @@ export class H2Client implements RaceHost {
     for (const e of this.endpoints) e.stopResolving();
     this.leaks.close();
     const closing = Promise.all(this.endpoints.map((e) => e.pool.close()));
+    // A dark endpoint (failed health check) will not answer within any grace period.
+    for (const e of this.endpoints) if (e.healthy === false) e.pool.destroy(new ClientClosedError(`client closed: ${e.url} is dark`));
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const outcome = await new Promise<'closed' | 'grace' | 'aborted'>((resolve) => {

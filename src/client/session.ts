@@ -100,6 +100,8 @@ export class PooledSession {
   /** Exchanges in flight, newest first (for rescue and `destroy`). */
   private exchanges: SessionExchange | undefined;
 
+  /** The TCP or TLS socket under the session (ours: destroy must not wait on the peer). */
+  private readonly socket: net.Socket;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Clock time the session last went from busy to idle. */
   private idleSince: number;
@@ -141,6 +143,7 @@ export class PooledSession {
       socket = net.connect(lookup ? { host, port, lookup } : { host, port });
     }
     socket.setNoDelay(true);
+    this.socket = socket;
     this.h2 = http2.connect(origin, { createConnection: () => socket, settings: { enablePush: false } });
 
     this.ready = new Promise<void>((resolve, reject) => {
@@ -255,6 +258,9 @@ export class PooledSession {
   destroy(reason: RetireReason, error?: Error): void {
     this.retire(reason);
     if (!this.h2.destroyed) this.h2.destroy(error);
+    // After a graceful close() node only end()s the socket and waits for the peer's FIN,
+    // which a frozen peer never sends: the socket (and the event loop) would stay alive.
+    if (!this.socket.destroyed) this.socket.destroy();
   }
 
   private close(): void {
