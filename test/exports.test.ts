@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 // Each subpath in package.json "exports" must have an entry here, and vice versa.
 const expected: Record<string, string[]> = {
   '.': [
-    'AbortError', 'BreakerOpenError', 'CheckFailedError', 'ClientClosedError', 'CodecError', 'CompressionError',
-    'ConfigError', 'ConnectError', 'ConnectionClosedError', 'DeadlineExceededError', 'DnsError', 'FlowControlError',
+    'AbortError', 'AttemptTimeoutError', 'BreakerOpenError', 'CheckFailedError', 'ClientClosedError', 'CodecError', 'CompressionError',
+    'ConfigError', 'ConnectError', 'ConnectionClosedError', 'DeadlineExceededError', 'DnsError', 'EndpointDarkError', 'FlowControlError',
     'FrameSizeError', 'H2DoctorError', 'H2ErrorCode', 'HeaderListTooLargeError', 'NoHealthyEndpointError',
     'NotHttp2Error', 'ProtocolError', 'PushDeniedError', 'RetryBudgetExhaustedError', 'ScenarioError',
     'StreamResetError', 'TimeoutError', 'TlsError', 'UsageError', 'fromSystemError', 'h2ErrorName', 'version',
@@ -28,8 +28,8 @@ const expected: Record<string, string[]> = {
     'recommendedSettings', 'traceIdFromHeaders',
   ],
   client: [
-    'CircuitBreaker', 'ClientResponse', 'CountSlidingWindow', 'EndpointSelector', 'H2Client', 'RetryBudget',
-    'TimeSlidingWindow', 'backoffDelay', 'createClient', 'createSlidingWindow', 'deriveBreakerOptions',
+    'CircuitBreaker', 'ClientResponse', 'CountSlidingWindow', 'EndpointSelector', 'H2Client', 'OutlierDetector', 'RetryBudget',
+    'TimeSlidingWindow', 'backoffDelay', 'createClient', 'createSlidingWindow', 'deriveBreakerOptions', 'deriveHedgeOptions',
     'isIdempotentMethod', 'isRetryable', 'isUnprocessed',
   ],
   chaos: [
