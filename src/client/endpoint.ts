@@ -3,7 +3,7 @@ import { ConfigError, ConnectError } from '../errors.js';
 import { CircuitBreaker, type BreakerOptions } from './breaker.js';
 import type { EndpointCandidate } from './endpoint-selection.js';
 import type { EjectionReason, OutlierTarget } from './outlier-detection.js';
-import type { P2Quantile } from '../server/quantile.js';
+import type { P2Quantile } from '../stats/p2-quantile.js';
 import { NameWatch, type NameResolutionOptions } from './name-resolution.js';
 import { isIP } from 'node:net';
 import { EndpointPool, type PoolOptions } from './pool.js';

@@ -1,7 +1,6 @@
 import type { Clock } from '../clock.js';
 import { ConfigError } from '../errors.js';
-// TODO(#12): import from src/stats/ once the house refactor has moved P² there.
-import { P2Quantile } from '../server/quantile.js';
+import { P2Quantile } from '../stats/p2-quantile.js';
 import { RetryBudget } from './retry-budget.js';
 
 /**

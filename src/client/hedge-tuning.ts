@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.js';
-import { percentile, type LatencyProfile } from './breaker-tuning.js';
+import { percentile } from '../stats/percentile.js';
+import type { LatencyProfile } from './breaker-tuning.js';
 import type { HedgeOptions } from './hedge-policy.js';
 
 /**
@@ -43,10 +44,9 @@ export function deriveHedgeOptions(profile: LatencyProfile, tuning: HedgeTuningO
   if (!(headroom >= 1)) throw new ConfigError(`headroom must be at least 1, got ${headroom}`);
   const minDelayMs = tuning.minDelayMs ?? 5;
   const maxRate = tuning.maxRate ?? 0.1;
-  const sorted = [...samples].sort((a, b) => a - b);
-  const p50 = percentile(sorted, 50);
-  const p95 = percentile(sorted, 95);
-  const p99 = percentile(sorted, 99);
+  const p50 = percentile(samples, 0.5)!;
+  const p95 = percentile(samples, 0.95)!;
+  const p99 = percentile(samples, 0.99)!;
   const raw = Math.max(p95 * headroom, p99);
   const delayMs = Math.max(minDelayMs, raw < 10 ? Math.ceil(raw) : Math.ceil(raw / 10) * 10);
   const reasons = [

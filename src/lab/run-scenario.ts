@@ -12,7 +12,7 @@ import type { Finding } from '../diagnose/finding.js';
 import { deriveBreakerOptions } from '../client/breaker-tuning.js';
 import { deriveHedgeOptions } from '../client/hedge-tuning.js';
 import { failoverClientSettings, freezeZoneWhen, startFailoverZones, type FailoverZones } from './zone-failover.js';
-import type { TestPki } from './certs.js';
+import type { LabPki } from './certs.js';
 import { startInventory, type InventoryService } from './inventory.js';
 import { startOrder, type InventoryCaller, type OrderService, type OrderStats } from './order.js';
 import { naiveInventoryCaller } from './naive-inventory.js';
@@ -59,7 +59,7 @@ export interface ScenarioMeasurement {
 export interface RunScenarioOptions {
   spec: ScenarioSpec;
   size: LabSize;
-  pki: TestPki;
+  pki: LabPki;
   seed: number;
   calibration?: Calibration;
   /** Whether to probe the order service after the load (the probe's findings go in the report). */
@@ -205,7 +205,7 @@ interface BuiltCaller {
 function buildCaller(
   spec: ScenarioSpec,
   calibration: Calibration | undefined,
-  pki: TestPki,
+  pki: LabPki,
   invProxy: ChaosProxy,
   zoneA: InventoryService,
   zoneB: InventoryService,

@@ -1,5 +1,5 @@
 import { startInventory } from './inventory.js';
-import type { TestPki } from './certs.js';
+import type { LabPki } from './certs.js';
 
 /**
  * An inventory zone as a process of its own (see zone-process.ts): reads its zone name and
@@ -12,7 +12,7 @@ process.stdin.on('data', (chunk: string) => {
   input += chunk;
   const end = input.indexOf('\n');
   if (end < 0) return;
-  const { zone, pki } = JSON.parse(input.slice(0, end)) as { zone: string; pki: TestPki };
+  const { zone, pki } = JSON.parse(input.slice(0, end)) as { zone: string; pki: LabPki };
   startInventory({ zone, pki }).then((service) => {
     process.stdout.write(`${service.port}\n`);
   });

@@ -1,5 +1,5 @@
 import { monotonicClock } from '../clock.js';
-import type { TestPki } from './certs.js';
+import type { LabPki } from './certs.js';
 import type { OrderService } from './order.js';
 import { startZoneProcess, type ZoneProcess } from './zone-process.js';
 
@@ -17,7 +17,7 @@ export interface FailoverZones {
   close(): Promise<void>;
 }
 
-export async function startFailoverZones(pki: TestPki): Promise<FailoverZones> {
+export async function startFailoverZones(pki: LabPki): Promise<FailoverZones> {
   const [a, b] = await Promise.all([startZoneProcess('a', pki), startZoneProcess('b', pki)]);
   return { a, b, close: async () => void (await Promise.all([a.close(), b.close()])) };
 }

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import type { TestPki } from './certs.js';
+import type { LabPki } from './certs.js';
 
 /**
  * The zone-failover scenario's inventory zones as child processes, so zone a can be frozen
@@ -23,7 +23,7 @@ function entry(): { args: string[] } {
   return { args: ts ? ['--import', 'tsx', file] : [file] };
 }
 
-export async function startZoneProcess(zone: string, pki: TestPki): Promise<ZoneProcess> {
+export async function startZoneProcess(zone: string, pki: LabPki): Promise<ZoneProcess> {
   const child = spawn(process.execPath, entry().args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = once(child, 'exit');
   child.stdin!.write(`${JSON.stringify({ zone, pki })}\n`);
