@@ -26,6 +26,13 @@ function entry(): { args: string[] } {
 export async function startZoneProcess(zone: string, pki: LabPki): Promise<ZoneProcess> {
   const child = spawn(process.execPath, entry().args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = once(child, 'exit');
+  // A frozen child cannot notice its parent is gone: if the lab dies without running its
+  // closers, kill the zone on the way out (SIGKILL reaches a stopped process).
+  const onExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', onExit);
+  void exited.then(() => process.off('exit', onExit));
   child.stdin!.write(`${JSON.stringify({ zone, pki })}\n`);
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
