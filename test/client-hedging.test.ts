@@ -2,7 +2,8 @@
 // lock, a cold cache; "The Tail at Scale"). With hedge: { delayMs: 50 } a request with no
 // headers after 50 ms gets a copy on another session and the first answer wins; the loser is
 // reset with CANCEL. Over 5,000 requests: P99 ≤ 100 ms, no failure, hedges ≤ 15 % of
-// requests, and nothing leaks: no stream left open, no body left unread.
+// requests, and nothing leaks: no stream left open, no body left unread. Four requests are
+// kept in flight: what is measured is the hedge, not queueing in a loaded event loop.
 //
 // Which requests stall is drawn by the test (seeded) and the stall is transient: it is the
 // server's state when the request arrives, so the copy sent 50 ms later does not meet it. If
@@ -61,7 +62,7 @@ test('10 % of requests take 2 s: hedging at 50 ms keeps P99 ≤ 100 ms over 5,00
         }
       }
     };
-    await Promise.all(Array.from({ length: 8 }, worker));
+    await Promise.all(Array.from({ length: 4 }, worker));
     const stats = client.stats();
     const tail = p99(latencies);
     const over = (ms: number) => latencies.filter((v) => v > ms).length;
