@@ -1,5 +1,6 @@
 import { LatencyHistogram, type HistogramSnapshot } from './histogram.js';
 import { histogramNames, type BenchRecorder, type HistogramName } from './recorder.js';
+import type { BenchResult } from './result.js';
 
 /**
  * The `histograms` field of `bench --json`: every latency histogram of the run in
@@ -84,9 +85,15 @@ export function decodeHistogram(hdr: HdrModule, p: PortableHistogram): LatencyHi
   return LatencyHistogram.from(snapshot);
 }
 
-export async function portableHistograms(rec: BenchRecorder): Promise<PortableHistograms> {
+/** Adds `histograms` (and each `-i` target's `histogram`) to a result built from `rec`. */
+export async function addPortableHistograms(result: BenchResult, rec: BenchRecorder): Promise<BenchResult> {
   const hdr = await loadHdr();
   const out = { encoding: 'hdrhistogram-v2-compressed-base64', unit: 'us' } as PortableHistograms;
   for (const name of histogramNames) out[name] = encodeHistogram(hdr, rec.histogram(name));
-  return out;
+  result.histograms = out;
+  rec.targets?.forEach((t, i) => {
+    const row = result.targets[i];
+    if (row) row.histogram = encodeHistogram(hdr, t.latency);
+  });
+  return result;
 }

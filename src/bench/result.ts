@@ -2,7 +2,7 @@ import { h2ErrorName, type H2DoctorError } from '../errors.js';
 import type { LatencySummary } from './histogram.js';
 import type { BenchOptions } from './options.js';
 import type { BenchRecorder, Counters, SlowRequest } from './recorder.js';
-import type { PortableHistograms } from './portable-histograms.js';
+import type { PortableHistogram, PortableHistograms } from './portable-histograms.js';
 import { RateCurve } from './stages.js';
 import type { SelfCheckSample } from './self-check.js';
 
@@ -60,7 +60,7 @@ export interface BenchResult {
   /** `--stages`: each stage's planned mean rate beside the rate of completions during it. */
   stages: { startMs: number; durationMs: number; fromRps: number; toRps: number; targetRps: number; requests: number; achievedRps: number }[];
   /** `-i`: per target, in file order. */
-  targets: { target: string; requests: number; failures: number; status: Record<string, number>; latency: LatencySummary }[];
+  targets: { target: string; requests: number; failures: number; status: Record<string, number>; latency: LatencySummary; histogram?: PortableHistogram }[];
   /** Raw counters, every one `bench merge` needs (docs/json.md). */
   counters: Counters;
   /** Histograms in HdrHistogram's compressed V2 encoding (added by `withHistograms`, for --json and merge). */

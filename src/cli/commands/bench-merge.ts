@@ -1,0 +1,49 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { CliIO } from '../io.js';
+import { parseFlags } from '../flags.js';
+import { ConfigError, UsageError } from '../../errors.js';
+import type { BenchResult } from '../../bench/result.js';
+import { renderBenchJson } from '../../report/bench-json.js';
+
+/**
+ * `h2doctor bench merge a.json b.json … [--json] [--out FILE]`: the exact combined result of
+ * runs made apart (src/bench/merge.ts), printed as one run's would be.
+ */
+export async function runBenchMerge(argv: string[], io: CliIO): Promise<number> {
+  const { values: v, positionals: files } = parseFlags(argv, { json: { type: 'boolean' }, out: { type: 'string' } });
+  if (files.length === 0) throw new UsageError('bench merge: give one or more result files written by bench --json or --out');
+  const runs = files.map((file) => {
+    let text: string;
+    try {
+      text = readFileSync(file === '-' ? 0 : file, 'utf8');
+    } catch (err) {
+      throw new UsageError(`bench merge: cannot read '${file}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    try {
+      return JSON.parse(text) as BenchResult;
+    } catch (err) {
+      throw new UsageError(`bench merge: '${file}' is not JSON (${(err as Error).message.split('\n')[0]})`);
+    }
+  });
+  const { mergeBenchResults } = await import('../../bench/merge.js');
+  let merged: BenchResult;
+  try {
+    merged = await mergeBenchResults(runs);
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof RangeError) throw new UsageError(`bench merge: ${err.message}`, { cause: err });
+    throw err;
+  }
+  if (v.json) io.stdout.write(renderBenchJson(merged));
+  else {
+    const { renderBenchText } = await import('../../report/bench-text.js');
+    io.stdout.write(renderBenchText(merged, { colour: io.isTTY }));
+  }
+  if (v.out !== undefined) {
+    try {
+      writeFileSync(v.out, renderBenchJson(merged));
+    } catch (err) {
+      throw new UsageError(`--out: cannot write '${v.out}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  return merged.partial ? 1 : 0;
+}
