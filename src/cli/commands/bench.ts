@@ -171,6 +171,14 @@ export const command: Command = {
           io.stderr.write(progress.renderBenchProgress(sum, total));
         }
       : undefined;
+    if (options.logFile !== undefined) {
+      // Like h2load, a fresh file per run; the engines (one per worker) append to it.
+      try {
+        writeFileSync(options.logFile, '');
+      } catch (err) {
+        throw new UsageError(`--log-file: cannot write '${options.logFile}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+    }
     if (extras.findMaxRate) return (await import('./bench-find-max-rate.js')).runFindMaxRate(options, extras.findMaxRate, json, io, signal);
     // Issue 18's options load their modules only when given: a plain run pays for none of them.
     const pusher = extras.prometheus ? await (await import('./bench-remote-write.js')).startRemoteWrite(extras.prometheus, io) : undefined;
