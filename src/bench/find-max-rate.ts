@@ -2,7 +2,8 @@ import { AbortError } from '../errors.js';
 import type { BenchOptions } from './options.js';
 import { buildBenchResult, type BenchResult } from './result.js';
 import { runBench } from './run.js';
-import { evaluateThresholds, type Threshold } from './thresholds.js';
+import { evaluateThresholds } from './thresholds.js';
+import type { Threshold } from './threshold-expr.js';
 
 /**
  * `--find-max-rate --slo 'p99<100ms'`: the highest open-loop arrival rate at which every SLO

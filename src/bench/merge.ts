@@ -79,7 +79,7 @@ export async function mergeBenchResults(runs: BenchResult[]): Promise<BenchResul
   merged.connections.connectMs = rec.connect.summary();
   merged.partial = partial !== undefined;
   merged.error = partial?.error ?? null;
-  await addPortableHistograms(merged, rec);
+  addPortableHistograms(merged, rec);
   merged.warnings = [
     `merged ${runs.length} runs over ${(rec.counters.durationMs / 1000).toFixed(3)} s of measured time; intervals and per-connection percentiles are per run and not merged`,
     ...merged.warnings,

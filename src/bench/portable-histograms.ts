@@ -1,4 +1,5 @@
 import { LatencyHistogram, type HistogramSnapshot } from './histogram.js';
+import { encodeHdrV2Compressed } from './hdr-encoding.js';
 import { histogramNames, type BenchRecorder, type HistogramName } from './recorder.js';
 import type { BenchResult } from './result.js';
 
@@ -17,8 +18,8 @@ import type { BenchResult } from './result.js';
  * so a decoded histogram reports exactly what the run reported. A tool that reads only the
  * `hdr` string gets HdrHistogram's own precision: within 1/1024 (0.1 %) of each value.
  *
- * `hdr-histogram-js` is loaded only here, and this module only when --json, --out or merge
- * needs it: a text-only run never pays for it.
+ * Writing needs no library (hdr-encoding.ts); reading, in `bench merge` only, loads
+ * `hdr-histogram-js`. This module is loaded only for --json, --out or merge.
  */
 export interface PortableHistogram {
   /** HdrHistogram V2 compressed, base64. */
@@ -44,20 +45,11 @@ export async function loadHdr(): Promise<HdrModule> {
   return hdrModule;
 }
 
-/** Our histogram as HdrHistogram V2 compressed base64. */
-export function encodeHistogram(hdr: HdrModule, h: LatencyHistogram): PortableHistogram {
-  const out = hdr.build({ bitBucketSize: 64, autoResize: true, lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+/** Our histogram as HdrHistogram V2 compressed base64 (hdr-encoding.ts: no library load). */
+export function encodeHistogram(h: LatencyHistogram): PortableHistogram {
   const s = h.snapshot();
-  const half = 2 ** (s.subBucketBits - 1);
-  const exact = 2 ** s.subBucketBits;
-  for (let i = 0; i < s.counts.length; i++) {
-    const n = s.counts[i]!;
-    if (n === 0) continue;
-    // Lowest value of bucket i (histogram.ts's layout): exact below 2^S, else m·2^e.
-    const e = Math.floor(i / half) - 1;
-    out.recordValueWithCount(i < exact ? i : (i - e * half) * 2 ** e, n);
-  }
-  return { hdr: hdr.encodeIntoCompressedBase64(out), count: s.total, minUs: s.minUs, maxUs: s.maxUs, sumUs: s.sumUs };
+  if (s.subBucketBits !== 11) throw new RangeError('only 11 sub-bucket bits match HdrHistogram at 3 significant digits');
+  return { hdr: encodeHdrV2Compressed(s.counts, 3, s.maxUs), count: s.total, minUs: s.minUs, maxUs: s.maxUs, sumUs: s.sumUs };
 }
 
 /** Back into our histogram; exact min, max and sum from the side fields. */
@@ -86,14 +78,13 @@ export function decodeHistogram(hdr: HdrModule, p: PortableHistogram): LatencyHi
 }
 
 /** Adds `histograms` (and each `-i` target's `histogram`) to a result built from `rec`. */
-export async function addPortableHistograms(result: BenchResult, rec: BenchRecorder): Promise<BenchResult> {
-  const hdr = await loadHdr();
+export function addPortableHistograms(result: BenchResult, rec: BenchRecorder): BenchResult {
   const out = { encoding: 'hdrhistogram-v2-compressed-base64', unit: 'us' } as PortableHistograms;
-  for (const name of histogramNames) out[name] = encodeHistogram(hdr, rec.histogram(name));
+  for (const name of histogramNames) out[name] = encodeHistogram(rec.histogram(name));
   result.histograms = out;
   rec.targets?.forEach((t, i) => {
     const row = result.targets[i];
-    if (row) row.histogram = encodeHistogram(hdr, t.latency);
+    if (row) row.histogram = encodeHistogram(t.latency);
   });
   return result;
 }

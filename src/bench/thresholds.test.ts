@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../errors.js';
-import { checkThreshold, evaluateThresholds, parseThreshold } from './thresholds.js';
+import { checkThreshold, evaluateThresholds } from './thresholds.js';
+import { parseThreshold } from './threshold-expr.js';
 import type { BenchResult } from './result.js';
 
 test('parses latency, error and rate thresholds into one unit each', () => {

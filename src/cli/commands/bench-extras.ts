@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { ConfigError, UsageError } from '../../errors.js';
 import type { LoadStage } from '../../bench/options.js';
-import { parseThreshold, type Threshold } from '../../bench/thresholds.js';
+import { parseThreshold, type Threshold } from '../../bench/threshold-expr.js';
 import { parseDuration } from '../units.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { CliIO } from '../io.js';
 import type { BenchOptions } from '../../bench/options.js';
 import type { Threshold } from '../../bench/thresholds.js';
-import { findMaxRate, maxRateDefaults, type MaxRateStep } from '../../bench/find-max-rate.js';
+import { findMaxRate, maxRateDefaults, type MaxRateStep } from '../../bench/runtime.js';
 import { formatMs } from '../../report/table.js';
 
 /**

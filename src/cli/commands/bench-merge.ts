@@ -1,15 +1,18 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { CliIO } from '../io.js';
-import { parseFlags } from '../flags.js';
+import type { parseFlags as ParseFlags } from '../flags.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import type { BenchResult } from '../../bench/result.js';
-import { renderBenchJson } from '../../report/bench-json.js';
+import type { renderBenchJson as RenderBenchJson } from '../../report/bench-json.js';
 
 /**
  * `h2doctor bench merge a.json b.json … [--json] [--out FILE]`: the exact combined result of
- * runs made apart (src/bench/merge.ts), printed as one run's would be.
+ * runs made apart (src/bench/merge.ts), printed as one run's would be. The flag parser and the
+ * JSON renderer come from bench.ts, which has them loaded already: imported here, they would
+ * be split into bundle chunks of their own that every plain run then loads.
  */
-export async function runBenchMerge(argv: string[], io: CliIO): Promise<number> {
+export async function runBenchMerge(argv: string[], io: CliIO, deps: { parseFlags: typeof ParseFlags; renderBenchJson: typeof RenderBenchJson }): Promise<number> {
+  const { parseFlags, renderBenchJson } = deps;
   const { values: v, positionals: files } = parseFlags(argv, { json: { type: 'boolean' }, out: { type: 'string' } });
   if (files.length === 0) throw new UsageError('bench merge: give one or more result files written by bench --json or --out');
   const runs = files.map((file) => {
@@ -25,7 +28,7 @@ export async function runBenchMerge(argv: string[], io: CliIO): Promise<number> 
       throw new UsageError(`bench merge: '${file}' is not JSON (${(err as Error).message.split('\n')[0]})`);
     }
   });
-  const { mergeBenchResults } = await import('../../bench/merge.js');
+  const { mergeBenchResults } = await import('../../bench/runtime.js');
   let merged: BenchResult;
   try {
     merged = await mergeBenchResults(runs);

@@ -1,6 +1,5 @@
 import type { CliIO } from '../io.js';
-import { BenchRecorder, type RecorderSnapshot } from '../../bench/recorder.js';
-import { RemoteWriter } from '../../bench/remote-write.js';
+import { BenchRecorder, RemoteWriter, type RecorderSnapshot } from '../../bench/runtime.js';
 
 /**
  * `--prometheus-remote-write`: pushes the live figures every interval (when worker 0's snapshot
@@ -8,7 +7,7 @@ import { RemoteWriter } from '../../bench/remote-write.js';
  * one warning line on stderr and never stops the bench; the final push is awaited, so when the
  * command exits its numbers are in the receiver.
  */
-export async function startRemoteWrite(p: { url: string; labels: Record<string, string> }, io: CliIO) {
+export function startRemoteWrite(p: { url: string; labels: Record<string, string> }, io: CliIO) {
   const writer = new RemoteWriter(p.url, p.labels);
   const latest = new Map<number, RecorderSnapshot>();
   let warned = false;

@@ -150,16 +150,15 @@ function positiveDuration(text: string, flag: string): number {
 export const command: Command = {
   usage,
   async run(argv, io, signal) {
-    if (argv[0] === 'merge') return (await import('./bench-merge.js')).runBenchMerge(argv.slice(1), io);
+    if (argv[0] === 'merge') return (await import('./bench-merge.js')).runBenchMerge(argv.slice(1), io, { parseFlags, renderBenchJson });
     const { options, json, out, extras } = benchOptionsFromArgs(argv);
     if (options.workers > 1 && options.durationMs === 0 && options.requests < options.workers) {
       throw new UsageError(`--requests (${options.requests}) must be at least --workers (${options.workers})`);
     }
     const latest = new Map<number, BenchProgress>();
     const total = options.durationMs > 0 ? null : options.requests;
-    const [{ runBench }, { buildBenchResult }, progress] = await Promise.all([
-      import('../../bench/run.js'),
-      import('../../bench/result.js'),
+    const [rt, progress] = await Promise.all([
+      import('../../bench/runtime.js'),
       io.isTTY ? import('../../report/bench-progress.js') : undefined,
     ]);
     const onProgress = progress
@@ -181,13 +180,13 @@ export const command: Command = {
     }
     if (extras.findMaxRate) return (await import('./bench-find-max-rate.js')).runFindMaxRate(options, extras.findMaxRate, json, io, signal);
     // Issue 18's options load their modules only when given: a plain run pays for none of them.
-    const pusher = extras.prometheus ? await (await import('./bench-remote-write.js')).startRemoteWrite(extras.prometheus, io) : undefined;
-    const run = await runBench(options, { onProgress, onLive: pusher?.onLive }, signal);
+    const pusher = extras.prometheus ? (await import('./bench-remote-write.js')).startRemoteWrite(extras.prometheus, io) : undefined;
+    const run = await rt.runBench(options, { onProgress, onLive: pusher?.onLive }, signal);
     if (io.isTTY) io.stderr.write('\r\x1b[K');
     await pusher?.finish(run.recorder);
-    const result = buildBenchResult(options, run.recorder, run.selfCheck, run.error, run.aborted, run.startedAtMs);
-    if (json || out !== undefined) await (await import('../../bench/portable-histograms.js')).addPortableHistograms(result, run.recorder);
-    if (extras.thresholds.length > 0) result.thresholds = (await import('../../bench/thresholds.js')).evaluateThresholds(extras.thresholds, result);
+    const result = rt.buildBenchResult(options, run.recorder, run.selfCheck, run.error, run.aborted, run.startedAtMs);
+    if (json || out !== undefined) rt.addPortableHistograms(result, run.recorder);
+    if (extras.thresholds.length > 0) result.thresholds = rt.evaluateThresholds(extras.thresholds, result);
     const completed = result.requests.total > 0;
     if (completed || !run.error) {
       if (json) io.stdout.write(renderBenchJson(result));
