@@ -24,8 +24,9 @@ test('--stages: each stage achieves its target within 5 %, intervals show target
     assert.ok(Math.abs(s.achievedRps - s.targetRps) / s.targetRps <= 0.05, `stage at ${s.startMs} ms: achieved ${s.achievedRps} vs ${s.targetRps} req/s`);
   }
   // 1 s intervals by default with stages; the targets follow the ramp.
-  assert.equal(r.intervals.length, 5);
-  assert.deepEqual(r.intervals.map((i) => i.targetRps), [50, 150, 250, 350, 400]);
+  // (A sixth row holds the last responses when the machine was slow; nothing was planned there.)
+  assert.deepEqual(r.intervals.slice(0, 5).map((i) => i.targetRps), [50, 150, 250, 350, 400]);
+  assert.ok(r.intervals.slice(5).every((i) => i.targetRps === 0));
   assert.ok(r.selfCheck.scheduleLagMs !== null && r.selfCheck.scheduleLagMs.count === 1200);
   assert.ok(r.latency.total.p50 >= r.latency.uncorrected.p50 - 1e-9, 'total runs from the intended time');
 });

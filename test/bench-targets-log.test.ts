@@ -71,6 +71,7 @@ test('--log-file: one line per measured request, h2load columns first, agreeing 
   const { result: r } = await benchJson([`${server.url}/index.html`, '-c', '2', '-m', '8', '-n', '2000', '--warmup', '100ms', '--log-file', log]);
   const lines = parseRequestLog(readFileSync(log, 'utf8'));
   assert.equal(lines.length, 2000, 'warmup requests are not logged');
+  assert.equal(r.latency.total.count, 2000);
   assert.ok(lines.every((l) => l.status === 200 && l.outcome === 'ok'));
   assert.ok(lines.every((l) => l.startUs >= before * 1000 && l.startUs <= Date.now() * 1000), 'start is µs since the epoch');
   assert.ok(lines.every((l) => l.stream % 2 === 1), 'client streams are odd (RFC 9113 §5.1.1)');

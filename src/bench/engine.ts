@@ -156,6 +156,7 @@ export class BenchEngine implements ConnectionOwner {
   }
 
   private endWarmup(): void {
+    if (this.measuring) return;
     const now = this.clock.now();
     this.recorder = new BenchRecorder(this.o.intervalMs, this.extras);
     this.measuring = true;
@@ -205,6 +206,9 @@ export class BenchEngine implements ConnectionOwner {
     this.inFlight--;
     if (this.stopping) return;
     if (startedAt >= this.schedule.measureStart && conn.record !== undefined) {
+      // The warmup timer can fire late on a busy machine, after measured requests have ended:
+      // measurement starts now then, or they would be counted in the warmup's recorder.
+      if (!this.measuring) this.endWarmup();
       this.recorder.recordRequest(conn.record, streamId, this.schedule.measureStart, startedAt, sentAt, firstByteAt, endAt, status, outcome);
       if (pushes > 0) this.recorder.counters.responsesWithPush++;
       if (outcome === Outcome.TIMEOUT) this.recorder.counters.resetsSent++; // our RST_STREAM(CANCEL)

@@ -42,7 +42,12 @@ export interface MaxRateStep {
   slo: { expr: string; ok: boolean; value: number }[];
   requests: number;
   failed: number;
+  /** It failed while the generator's own event-loop delay p99 passed GENERATOR_STALL_MS: not counted, run once more. */
+  rerun: boolean;
 }
+
+/** Event-loop delay p99 (ms) above which the generator, not the server, may explain a failure (as in benchWarnings). */
+export const GENERATOR_STALL_MS = 20;
 
 export interface MaxRateAnswer {
   /** Highest rate at which the SLO held; 0 when it never did. */
@@ -62,20 +67,24 @@ export async function findMaxRate(
   o: BenchOptions, search: MaxRateSearch, onStep: (step: MaxRateStep) => void = () => {}, signal?: AbortSignal,
 ): Promise<MaxRateAnswer> {
   const steps: MaxRateStep[] = [];
-  const run = async (rate: number, phase: MaxRateStep['phase']): Promise<boolean> => {
+  const run = async (rate: number, phase: MaxRateStep['phase'], retry = true): Promise<boolean> => {
     if (signal?.aborted) throw new AbortError('search interrupted');
     const options: BenchOptions = { ...o, rate, durationMs: search.stepMs, stages: undefined, logFile: undefined, intervalMs: 0 };
     const r = await runBench(options, {}, signal);
     if (r.error) throw r.error;
     const result: BenchResult = buildBenchResult(options, r.recorder, r.selfCheck, r.error, r.aborted);
     const slo = evaluateThresholds(search.slo, result);
+    const ok = slo.every((s) => s.ok) && !r.aborted;
+    // A failure the generator explains (its event loop stalled, as benchWarnings judges it)
+    // says nothing about the server: the step is run once more.
+    const rerun = !ok && retry && r.selfCheck.loopDelayP99 > GENERATOR_STALL_MS && steps.length + 1 < search.maxSteps - 1;
     const step: MaxRateStep = {
-      index: steps.length + 1, phase, rate, ok: slo.every((s) => s.ok) && !r.aborted, achievedRps: result.rps, slo,
-      requests: result.requests.total, failed: result.requests.failed,
+      index: steps.length + 1, phase, rate, ok, achievedRps: result.rps, slo,
+      requests: result.requests.total, failed: result.requests.failed, rerun,
     };
     steps.push(step);
     onStep(step);
-    return step.ok;
+    return rerun ? run(rate, phase, false) : ok;
   };
 
   let lo = 0;

@@ -26,7 +26,7 @@ export async function runFindMaxRate(o: BenchOptions, f: { slo: Threshold[]; ste
 
 function stepLine(s: MaxRateStep): string {
   const values = s.slo.map((x) => `${x.expr.split(/[<>]/)[0]!.trim()} ${/errors/.test(x.expr) ? `${(x.value * 100).toFixed(2)} %` : /rps/.test(x.expr) ? num(x.value) : formatMs(x.value)} ${x.ok ? '✔' : '✘'}`).join(', ');
-  return `step ${String(s.index).padStart(2)} ${s.phase.padEnd(7)} ${num(s.rate).padStart(8)} req/s → achieved ${num(s.achievedRps)} req/s, ${values}${s.failed ? `, ${s.failed} failed` : ''}  ${s.ok ? 'held' : 'FAILED'}`;
+  return `step ${String(s.index).padStart(2)} ${s.phase.padEnd(7)} ${num(s.rate).padStart(8)} req/s → achieved ${num(s.achievedRps)} req/s, ${values}${s.failed ? `, ${s.failed} failed` : ''}  ${s.ok ? 'held' : s.rerun ? 'FAILED while the generator itself stalled (event-loop delay): not counted, running it again' : 'FAILED'}`;
 }
 
 function num(n: number): string {
