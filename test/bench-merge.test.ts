@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { benchCli, startNghttpd } from './bench-fixtures.js';
-import { LatencyHistogram } from '../src/bench/histogram.js';
+import { LatencyHistogram } from '../src/stats/log-linear-histogram.js';
 import { parseRequestLog } from '../src/bench/request-log.js';
 import type { BenchResult } from '../src/bench/result.js';
 

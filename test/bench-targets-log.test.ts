@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchCli, benchJson } from './bench-fixtures.js';
 import { startNghttpd as startNghttpdServer } from './support/nghttpd.js';
-import { LatencyHistogram } from '../src/bench/histogram.js';
+import { LatencyHistogram } from '../src/stats/log-linear-histogram.js';
 import { parseRequestLog } from '../src/bench/request-log.js';
 
 // -i (many targets, round-robin) and --log-file against nghttpd serving two files and a 404.

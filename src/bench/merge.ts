@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { resolveBenchOptions } from './options.js';
-import type { LatencyHistogram } from './histogram.js';
+import type { LatencyHistogram } from '../stats/log-linear-histogram.js';
 import { addPortableHistograms, decodeHistogram, loadHdr, type PortableHistogram } from './portable-histograms.js';
 import { BenchRecorder, histogramNames, type Counters } from './recorder.js';
 import { buildBenchResult, type BenchResult } from './result.js';

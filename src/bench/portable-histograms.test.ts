@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import { inflateSync } from 'node:zlib';
 import assert from 'node:assert/strict';
-import { LatencyHistogram } from './histogram.js';
+import { LatencyHistogram } from '../stats/log-linear-histogram.js';
 import { decodeHistogram, encodeHistogram, loadHdr } from './portable-histograms.js';
 import { zlibStored } from './hdr-encoding.js';
 import { createRandom } from '../random.js';

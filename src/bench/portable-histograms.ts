@@ -1,4 +1,4 @@
-import { LatencyHistogram, type HistogramSnapshot } from './histogram.js';
+import { LatencyHistogram, type HistogramSnapshot } from '../stats/log-linear-histogram.js';
 import { encodeHdrV2Compressed } from './hdr-encoding.js';
 import { histogramNames, type BenchRecorder, type HistogramName } from './recorder.js';
 import type { BenchResult } from './result.js';

@@ -1,4 +1,4 @@
-import { LatencyHistogram, type HistogramSnapshot } from './histogram.js';
+import { LatencyHistogram, type HistogramSnapshot } from '../stats/log-linear-histogram.js';
 import { TargetStats, type TargetSnapshot } from './target-stats.js';
 
 /**

@@ -1,5 +1,5 @@
-import { h2ErrorName } from '../errors.js';
-import type { HistogramSnapshot } from './histogram.js';
+import { h2ErrorLabel } from '../codec/names.js';
+import type { HistogramSnapshot } from '../stats/log-linear-histogram.js';
 import type { RecorderSnapshot } from './recorder.js';
 
 /**
@@ -39,11 +39,11 @@ export function seriesFromSnapshot(s: RecorderSnapshot, base: Record<string, str
     add('h2doctor_bench_failures_total', n, { reason });
   }
   add('h2doctor_bench_retried_total', c.retried);
-  for (const [code, n] of s.resets) add('h2doctor_bench_resets_received_total', n, { code: codeLabel(code) });
+  for (const [code, n] of s.resets) add('h2doctor_bench_resets_received_total', n, { code: h2ErrorLabel(code) });
   add('h2doctor_bench_resets_sent_total', c.resetsSent);
   const goaways = new Map<string, number>();
   for (const g of s.goaways) {
-    const code = codeLabel(g.code);
+    const code = h2ErrorLabel(g.code);
     goaways.set(code, (goaways.get(code) ?? 0) + 1);
   }
   for (const [code, n] of goaways) add('h2doctor_bench_goaways_total', n, { code });
@@ -80,12 +80,6 @@ export function cumulativeBuckets(h: HistogramSnapshot): number[] {
     for (let b = bounds.length - 1; b >= 0 && low <= bounds[b]!; b--) out[b]! += n;
   }
   return out;
-}
-
-/** `REFUSED_STREAM`, or `UNKNOWN(0x1f)` for a code RFC 9113 §7 does not name. */
-function codeLabel(code: number): string {
-  const name = h2ErrorName(code);
-  return name.startsWith('UNKNOWN') ? name : name.replace(/\(0x[0-9a-f]+\)$/, '');
 }
 
 function sortedLabels(l: Record<string, string>): Record<string, string> {

@@ -1,4 +1,4 @@
-import { LatencyHistogram, type HistogramSnapshot } from './histogram.js';
+import { LatencyHistogram, type HistogramSnapshot } from '../stats/log-linear-histogram.js';
 
 /**
  * `-i FILE`: what one target (one line of the file) got. Mergeable like the rest of the

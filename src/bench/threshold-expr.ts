@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { parseDuration, parseProbability } from '../units.js';
 import type { BenchResult } from './result.js';
 
 /**
@@ -8,7 +9,8 @@ import type { BenchResult } from './result.js';
  *     `min`, `max`, `mean`; a phase prefix picks another row: `ttfb.p99`, `queue.p99`;
  *   - `errors`: failed ÷ completed requests (`0.1%` or `0.001`);
  *   - `rps`: completed requests per second.
- * Operators `<`, `<=`, `>`, `>=`. Latency values take a unit (`us`, `ms`, `s`; bare = ms).
+ * Operators `<`, `<=`, `>`, `>=`. Values are read by src/units.ts: latencies as durations
+ * (`us`, `ms`, `s`, `m`; bare = ms), error rates as probabilities (`0.1%` or `0.001`).
  * Pure: parsed here once, before the run; evaluated by thresholds.ts after it.
  */
 export interface Threshold {
@@ -24,27 +26,33 @@ const LATENCY_STATS: Record<string, keyof BenchResult['latency']['total']> = {
   p50: 'p50', p90: 'p90', p99: 'p99', 'p99.9': 'p999', p999: 'p999', 'p99.99': 'p9999', p9999: 'p9999', min: 'min', max: 'max', mean: 'mean',
 };
 const PHASES = ['total', 'ttfb', 'queue'] as const;
-const MS_PER: Record<string, number> = { us: 0.001, µs: 0.001, ms: 1, s: 1000 };
 
+/** Parses one expression; a ConfigError (one line, saying what was expected) when it is not one. */
 export function parseThreshold(text: string): Threshold {
-  const m = /^\s*([a-z][a-z0-9.]*)\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?)\s*(us|µs|ms|s|%)?\s*$/i.exec(text);
+  const m = /^\s*([a-z][a-z0-9.]*)\s*(<=|>=|<|>)\s*(\S+)\s*$/i.exec(text);
   if (!m) throw new ConfigError(`--threshold: '${text}': ${EXPECTED}`);
-  const [, rawMetric, op, num, unit] = m;
+  const [, rawMetric, rawOp, value] = m;
   const metric = rawMetric!.toLowerCase();
-  const value = Number(num);
-  if (metric === 'errors') {
-    if (unit !== undefined && unit !== '%') throw new ConfigError(`--threshold: '${text}': errors take a percentage (0.1%) or a fraction (0.001)`);
-    const limit = unit === '%' ? value / 100 : value;
-    if (limit > 1) throw new ConfigError(`--threshold: '${text}': an error rate is at most 100%`);
-    return { expr: text.trim(), metric, op: op as Threshold['op'], limit };
-  }
+  const op = rawOp as Threshold['op'];
+  const expr = text.trim();
+  // Values go through src/units.ts, as every other flag's do; its message is replaced by one that names the form.
+  const unit = <T>(parse: () => T, expected: string): T => {
+    try {
+      return parse();
+    } catch (err) {
+      if (err instanceof ConfigError) throw new ConfigError(`--threshold: '${text}': ${expected}`, { cause: err });
+      throw err;
+    }
+  };
+  if (metric === 'errors') return { expr, metric, op, limit: unit(() => parseProbability(value!, '--threshold'), 'errors take a percentage (0.1%) or a fraction (0.001) up to 100%') };
   if (metric === 'rps') {
-    if (unit !== undefined) throw new ConfigError(`--threshold: '${text}': rps takes a plain number (rps>5000)`);
-    return { expr: text.trim(), metric, op: op as Threshold['op'], limit: value };
+    if (!/^\d+(\.\d+)?$/.test(value!)) throw new ConfigError(`--threshold: '${text}': rps takes a plain number (rps>5000)`);
+    return { expr, metric, op, limit: Number(value) };
   }
-  const [phase, stat] = metric.includes('.') && PHASES.includes(metric.split('.')[0] as (typeof PHASES)[number]) ? [metric.slice(0, metric.indexOf('.')), metric.slice(metric.indexOf('.') + 1)] : ['total', metric];
+  const dot = metric.indexOf('.');
+  const prefixed = dot > 0 && (PHASES as readonly string[]).includes(metric.slice(0, dot));
+  const [phase, stat] = prefixed ? [metric.slice(0, dot), metric.slice(dot + 1)] : ['total', metric];
   if (!(stat! in LATENCY_STATS)) throw new ConfigError(`--threshold: '${text}': unknown metric '${rawMetric}'; ${EXPECTED}`);
-  if (unit === '%') throw new ConfigError(`--threshold: '${text}': a latency takes a duration (200ms, 1s)`);
-  return { expr: text.trim(), metric: `${phase}.${LATENCY_STATS[stat!]}`, op: op as Threshold['op'], limit: value * MS_PER[unit ?? 'ms']! };
+  const limit = unit(() => parseDuration(value!, '--threshold', 'ms'), 'a latency takes a duration (800us, 200ms, 1.5s; bare = ms)');
+  return { expr, metric: `${phase}.${LATENCY_STATS[stat!]}`, op, limit };
 }
-

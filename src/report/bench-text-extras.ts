@@ -1,6 +1,7 @@
 import type { BenchResult } from '../bench/result.js';
 import type { Style } from './style.js';
-import { formatMs, renderTable } from './table.js';
+import { renderTable } from './table.js';
+import { formatMs } from '../units.js';
 
 /**
  * The parts of the bench text report that issue 18's options add: per-target rows (-i),

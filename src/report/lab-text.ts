@@ -1,13 +1,13 @@
 import type { LabReport } from '../lab/verdict.js';
-import { createStyle } from './style.js';
-import { formatBytes, formatMs, renderTable } from './table.js';
+import { plainStyle, type Style } from './style.js';
+import { renderTable } from './table.js';
+import { formatBytes, formatMs, formatPercent } from '../units.js';
 
 /**
  * The lab's terminal report: one table comparing the scenarios, then a verdict line each
  * (the mechanism, from the measured numbers), then the targets with ✔/✘.
  */
-export function renderLabText(report: LabReport, colour: boolean): string {
-  const s = createStyle(colour);
+export function renderLabText(report: LabReport, s: Style = plainStyle): string {
   const rows = report.scenarios.map((r) => [
     r.name,
     r.rps.toFixed(0),
@@ -16,7 +16,7 @@ export function renderLabText(report: LabReport, colour: boolean): string {
     formatMs(r.latency.p999),
     `${r.failedRequests}/${r.requests}`,
     String(r.connectionsOpened),
-    `${(r.reuseRate * 100).toFixed(1)} %`,
+    formatPercent(r.reuseRate),
     r.pushesPerResponse.toFixed(1),
     formatBytes(r.pushedBytes),
     r.findings.filter((f) => f.severity !== 'info').map((f) => f.id).join(',') || '-',

@@ -5,11 +5,12 @@
  * only through the given Style.
  */
 import type { Finding, Severity } from '../diagnose/finding.js';
-import { h2ErrorName } from '../errors.js';
+import { h2ErrorName } from '../codec/names.js';
 import type { ProbeFacts } from '../probe/facts.js';
 import { probeJsonReport } from './probe-json.js';
-import type { Style } from './style.js';
-import { formatBytes, formatMs, renderTable } from './table.js';
+import { plainStyle, type Style } from './style.js';
+import { renderTable } from './table.js';
+import { formatBytes, formatMs } from '../units.js';
 
 function mark(s: Severity, style: Style): string {
   if (s === 'error') return style.red('✖ error');
@@ -32,7 +33,7 @@ function wrapText(text: string, indent: string, width = 100): string {
   return lines.map((l) => indent + l).join('\n');
 }
 
-export function renderProbeText(facts: ProbeFacts, findings: readonly Finding[], style: Style): string {
+export function renderProbeText(facts: ProbeFacts, findings: readonly Finding[], style: Style = plainStyle): string {
   const j = probeJsonReport(facts, findings);
   const out: string[] = [];
   out.push(style.bold(`h2doctor probe ${facts.target}`));

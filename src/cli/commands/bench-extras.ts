@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { ConfigError, UsageError } from '../../errors.js';
+import { fileFlagError } from '../flags.js';
 import type { LoadStage } from '../../bench/options.js';
 import { parseThreshold, type Threshold } from '../../bench/threshold-expr.js';
-import { parseDuration } from '../units.js';
+import { parseDuration } from '../../units.js';
 
 /**
  * The bench flags of issue 18 (-i, --log-file, --stages, --threshold, --find-max-rate,
@@ -98,7 +99,7 @@ export function readTargets(file: string, positional: string | undefined): { url
   try {
     text = readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (err) {
-    throw new UsageError(`--input-file: cannot read '${file}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw fileFlagError('--input-file', 'read', file, err);
   }
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
   if (lines.length === 0) throw new UsageError(`--input-file: '${file}' has no URL or path`);

@@ -2,7 +2,7 @@ import type { CliIO } from '../io.js';
 import type { BenchOptions } from '../../bench/options.js';
 import type { Threshold } from '../../bench/thresholds.js';
 import { findMaxRate, maxRateDefaults, type MaxRateStep } from '../../bench/runtime.js';
-import { formatMs } from '../../report/table.js';
+import { formatMs } from '../../units.js';
 
 /**
  * `bench --find-max-rate --slo 'p99<100ms'`: prints every step as it ends (stderr with --json,

@@ -38,8 +38,8 @@ export async function runBenchMerge(argv: string[], io: CliIO, deps: { parseFlag
   }
   if (v.json) io.stdout.write(renderBenchJson(merged));
   else {
-    const { renderBenchText } = await import('../../report/bench-text.js');
-    io.stdout.write(renderBenchText(merged, { colour: io.isTTY }));
+    const [{ renderBenchText }, { createStyle }] = await Promise.all([import('../../report/bench-text.js'), import('../../report/style.js')]);
+    io.stdout.write(renderBenchText(merged, createStyle(io.isTTY)));
   }
   if (v.out !== undefined) {
     try {

@@ -1,7 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Command } from '../command.js';
-import { parseFlags } from '../flags.js';
-import { parseCount, parseDuration, parseSize, parseTargetUrl } from '../units.js';
+import { fileFlagError, parseFlags, parseTargetUrl, readFlagFile, usageOf } from '../flags.js';
+import { parseHeaderFlag } from '../header-flag.js';
+import { parseCount, parseDuration, parseSize } from '../../units.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { benchDefaults, resolveBenchOptions, type BenchOptions, type PushMode } from '../../bench/options.js';
 import type { BenchProgress } from '../../bench/engine.js';
@@ -69,16 +70,12 @@ const flags = {
   ...extraFlags,
 } as const;
 
-function readFlagFile(path: string, flag: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new UsageError(`${flag}: cannot read '${path}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-}
-
 /** Flags → BenchOptions; every bad value is a UsageError naming its flag. */
 export function benchOptionsFromArgs(argv: string[]): { options: BenchOptions; json: boolean; out: string | undefined; extras: BenchExtras } {
+  return usageOf(() => benchFlags(argv));
+}
+
+function benchFlags(argv: string[]): { options: BenchOptions; json: boolean; out: string | undefined; extras: BenchExtras } {
   const { values: v, positionals } = parseFlags(argv, flags, 1);
   const parsedExtras = parseBenchExtras(v, positionals[0]);
   const extras = parsedExtras.extras;
@@ -90,15 +87,7 @@ export function benchOptionsFromArgs(argv: string[]): { options: BenchOptions; j
     rate = /^\d+(\.\d+)?$/.test(v.rate) ? Number(v.rate) : NaN;
     if (!(rate > 0)) throw new UsageError(`--rate: '${v.rate}' is not a positive number of requests per second`);
   }
-  const headers = (v.header ?? []).map((h) => {
-    const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*)$/.exec(h);
-    if (!m) throw new UsageError(`--header: '${h}' is not 'name: value'`);
-    const name = m[1]!.trim().toLowerCase();
-    if (name.startsWith(':') || ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'host'].includes(name)) {
-      throw new UsageError(`--header: '${name}' cannot be set (HTTP/2 forbids or derives it, RFC 9113 §8.2.2)`);
-    }
-    return { name, value: m[2]! };
-  });
+  const headers = (v.header ?? []).map(parseHeaderFlag);
   const body = v.data !== undefined ? new Uint8Array(readFlagFile(v.data, '--data')) : undefined;
   const method = (v.method ?? (body ? 'POST' : 'GET')).toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method: '${v.method}' is not an HTTP method`);
@@ -136,14 +125,15 @@ export function benchOptionsFromArgs(argv: string[]): { options: BenchOptions; j
   try {
     return { options: resolveBenchOptions(input), json: v.json ?? false, out: v.out, extras };
   } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message.replace(/^workers/, '--workers').replace(/^requests/, '--requests'));
+    // The library names its options; the user typed flags.
+    if (err instanceof ConfigError) throw new ConfigError(err.message.replace(/^workers/, '--workers').replace(/^requests/, '--requests'), { cause: err });
     throw err;
   }
 }
 
 function positiveDuration(text: string, flag: string): number {
   const ms = parseDuration(text, flag, 's');
-  if (ms <= 0) throw new UsageError(`${flag}: must be more than 0`);
+  if (ms <= 0) throw new ConfigError(`${flag}: must be more than 0`);
   return ms;
 }
 
@@ -175,7 +165,7 @@ export const command: Command = {
       try {
         writeFileSync(options.logFile, '');
       } catch (err) {
-        throw new UsageError(`--log-file: cannot write '${options.logFile}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+        throw fileFlagError('--log-file', 'write', options.logFile, err);
       }
     }
     if (extras.findMaxRate) return (await import('./bench-find-max-rate.js')).runFindMaxRate(options, extras.findMaxRate, json, io, signal);
@@ -191,14 +181,14 @@ export const command: Command = {
     if (completed || !run.error) {
       if (json) io.stdout.write(renderBenchJson(result));
       else {
-        const { renderBenchText } = await import('../../report/bench-text.js');
-        io.stdout.write(renderBenchText(result, { colour: io.isTTY }));
+        const [{ renderBenchText }, { createStyle }] = await Promise.all([import('../../report/bench-text.js'), import('../../report/style.js')]);
+        io.stdout.write(renderBenchText(result, createStyle(io.isTTY)));
       }
       if (out !== undefined) {
         try {
           writeFileSync(out, renderBenchJson(result));
         } catch (err) {
-          throw new UsageError(`--out: cannot write '${out}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+          throw fileFlagError('--out', 'write', out, err);
         }
       }
     }
