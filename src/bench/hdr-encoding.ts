@@ -23,18 +23,23 @@
  */
 const V2_COOKIE = 0x1c849303 | 0x10;
 const V2_COMPRESSED_COOKIE = 0x1c849304 | 0x10;
+/** Compressed frame (8) + zlib header (2) + stored-block headers (5 each) come before the payload. */
 const HEADER_BYTES = 40;
+const STORED_BLOCK = 65_535;
 
 /**
  * @param counts our histogram's counts (trailing zeros trimmed or not)
  * @param significantDigits 3 for 11 sub-bucket bits
  * @param maxValue the largest recorded value (sizes the decoder's array)
+ *
+ * Plain Uint8Array writes rather than Buffer's write methods: a `--json` run encodes each
+ * histogram once, cold, and Buffer's methods are JavaScript that would run interpreted.
  */
 export function encodeHdrV2Compressed(counts: ArrayLike<number>, significantDigits: number, maxValue: number): string {
   let end = counts.length;
   while (end > 0 && counts[end - 1] === 0) end--;
-  // Worst case 9 bytes per count.
-  const out = Buffer.allocUnsafe(HEADER_BYTES + end * 9);
+  // The V2 payload (header + varints), worst case 9 bytes per count.
+  const payload = new Uint8Array(HEADER_BYTES + end * 9);
   let at = HEADER_BYTES;
   for (let i = 0; i < end; ) {
     let value = counts[i]!;
@@ -49,30 +54,44 @@ export function encodeHdrV2Compressed(counts: ArrayLike<number>, significantDigi
     let v = value >= 0 ? value * 2 : -value * 2 - 1;
     if (v < 0x80000000) {
       while (v >= 0x80) {
-        out[at++] = (v & 0x7f) | 0x80;
+        payload[at++] = (v & 0x7f) | 0x80;
         v >>>= 7;
       }
     } else {
       while (v >= 0x80) {
-        out[at++] = (v % 0x80) | 0x80;
+        payload[at++] = (v % 0x80) | 0x80;
         v = Math.floor(v / 0x80);
       }
     }
-    out[at++] = v;
+    payload[at++] = v;
   }
-  out.writeInt32BE(V2_COOKIE, 0);
-  out.writeInt32BE(at - HEADER_BYTES, 4);
-  out.writeInt32BE(0, 8);
-  out.writeInt32BE(significantDigits, 12);
-  out.writeBigInt64BE(1n, 16);
-  out.writeBigInt64BE(BigInt(Math.max(2, Math.ceil(maxValue))), 24);
-  out.writeDoubleBE(1, 32);
-  const compressed = zlibStored(out.subarray(0, at));
-  const framed = Buffer.allocUnsafe(8 + compressed.length);
-  framed.writeInt32BE(V2_COMPRESSED_COOKIE, 0);
-  framed.writeInt32BE(compressed.length, 4);
-  compressed.copy(framed, 8);
-  return framed.toString('base64');
+  putInt(payload, 0, V2_COOKIE);
+  putInt(payload, 4, at - HEADER_BYTES);
+  putInt(payload, 8, 0); // normalizing index offset
+  putInt(payload, 12, significantDigits);
+  putLong(payload, 16, 1); // lowest discernible value
+  putLong(payload, 24, Math.max(2, Math.ceil(maxValue))); // highest trackable value
+  putLong(payload, 32, 0x3ff00000 * 2 ** 32); // integer-to-double ratio: the bits of float64 1.0
+  const zlib = zlibStored(payload.subarray(0, at));
+  const framed = new Uint8Array(8 + zlib.length);
+  putInt(framed, 0, V2_COMPRESSED_COOKIE);
+  putInt(framed, 4, zlib.length);
+  framed.set(zlib, 8);
+  return Buffer.from(framed.buffer, framed.byteOffset, framed.length).toString('base64');
+}
+
+/** Big-endian 32 bits. */
+function putInt(b: Uint8Array, at: number, v: number): void {
+  b[at] = (v >>> 24) & 0xff;
+  b[at + 1] = (v >>> 16) & 0xff;
+  b[at + 2] = (v >>> 8) & 0xff;
+  b[at + 3] = v & 0xff;
+}
+
+/** Big-endian 64 bits of a non-negative integer below 2^53. */
+function putLong(b: Uint8Array, at: number, v: number): void {
+  putInt(b, at, Math.floor(v / 2 ** 32));
+  putInt(b, at + 4, v % 2 ** 32);
 }
 
 /**
@@ -80,17 +99,20 @@ export function encodeHdrV2Compressed(counts: ArrayLike<number>, significantDigi
  * 0x78 0x01, blocks of at most 65535 bytes each with LEN and its complement (little-endian),
  * then the Adler-32 of the data (big-endian).
  */
-export function zlibStored(data: Uint8Array): Buffer {
-  const blocks = Math.max(1, Math.ceil(data.length / 65_535));
-  const out = Buffer.allocUnsafe(2 + blocks * 5 + data.length + 4);
+export function zlibStored(data: Uint8Array): Uint8Array {
+  const blocks = Math.max(1, Math.ceil(data.length / STORED_BLOCK));
+  const out = new Uint8Array(2 + blocks * 5 + data.length + 4);
   out[0] = 0x78;
   out[1] = 0x01;
   let at = 2;
-  for (let b = 0, from = 0; b < blocks; b++, from += 65_535) {
-    const len = Math.min(65_535, data.length - from);
+  for (let b = 0, from = 0; b < blocks; b++, from += STORED_BLOCK) {
+    const len = Math.min(STORED_BLOCK, data.length - from);
+    const nlen = ~len & 0xffff;
     out[at] = b === blocks - 1 ? 1 : 0; // BFINAL on the last, BTYPE 00 (stored)
-    out.writeUInt16LE(len, at + 1);
-    out.writeUInt16LE(~len & 0xffff, at + 3);
+    out[at + 1] = len & 0xff;
+    out[at + 2] = len >>> 8;
+    out[at + 3] = nlen & 0xff;
+    out[at + 4] = nlen >>> 8;
     out.set(data.subarray(from, from + len), at + 5);
     at += 5 + len;
   }
@@ -106,6 +128,6 @@ export function zlibStored(data: Uint8Array): Buffer {
     a %= 65_521;
     s2 %= 65_521;
   }
-  out.writeUInt32BE(((s2 << 16) | a) >>> 0, at);
+  putInt(out, at, s2 * 65_536 + a);
   return out;
 }
