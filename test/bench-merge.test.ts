@@ -77,6 +77,11 @@ test('two processes at once: merge sums counts exactly; p50/p99 within one bucke
   const text = await benchCli(['merge', files[0]!.json, files[1]!.json]);
   assert.match(text.out, /requests: 5000 total, 5000 succeeded, 0 failed/);
   assert.match(text.out, /merged 2 runs/);
+
+  // Thresholds judge the merged result.
+  const judged = await benchCli(['merge', files[0]!.json, files[1]!.json, '--json', '--threshold', 'p50<1us', '--threshold', 'errors<1%']);
+  assert.equal(judged.code, 1);
+  assert.deepEqual(JSON.parse(judged.out).thresholds.map((t: { ok: boolean }) => t.ok), [false, true]);
 });
 
 test('merge rejects a file that is not a mergeable result, in one line, exit 2', async () => {

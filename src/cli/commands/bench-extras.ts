@@ -36,7 +36,8 @@ export const extraUsage = `  -i, --input-file FILE          one URL or path per 
       --prometheus-remote-write URL  push counters and latency histograms every --interval (default 10s)
       --prometheus-label k=v     extra label on every series (repeatable; default instance=host-pid)
 
-  h2doctor bench merge a.json b.json … [--json]   one exact result from several --json results
+  h2doctor bench merge a.json b.json … [--json] [--out FILE] [--threshold EXPR …]
+                                 one exact result from several --json results
 `;
 
 type ExtraValues = { [K in keyof typeof extraFlags]?: (typeof extraFlags)[K] extends { multiple: true } ? string[] : (typeof extraFlags)[K]['type'] extends 'boolean' ? boolean : string };

@@ -8,6 +8,7 @@ import { benchDefaults, resolveBenchOptions, type BenchOptions, type PushMode } 
 import type { BenchProgress } from '../../bench/engine.js';
 import { renderBenchJson } from '../../report/bench-json.js';
 import { extraFlags, extraUsage, parseBenchExtras, type BenchExtras } from './bench-extras.js';
+import { parseThreshold } from '../../bench/threshold-expr.js';
 
 // The engine, the result builder and the text and progress renderers are imported when `run` needs them, not
 // here: `bench --help` and a usage error then load none of them, and a run loads the text
@@ -140,7 +141,7 @@ function positiveDuration(text: string, flag: string): number {
 export const command: Command = {
   usage,
   async run(argv, io, signal) {
-    if (argv[0] === 'merge') return (await import('./bench-merge.js')).runBenchMerge(argv.slice(1), io, { parseFlags, renderBenchJson });
+    if (argv[0] === 'merge') return (await import('./bench-merge.js')).runBenchMerge(argv.slice(1), io, { parseFlags, renderBenchJson, parseThreshold });
     const { options, json, out, extras } = benchOptionsFromArgs(argv);
     if (options.workers > 1 && options.durationMs === 0 && options.requests < options.workers) {
       throw new UsageError(`--requests (${options.requests}) must be at least --workers (${options.workers})`);
