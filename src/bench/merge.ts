@@ -2,7 +2,7 @@ import { ConfigError } from '../errors.js';
 import { resolveBenchOptions } from './options.js';
 import type { LatencyHistogram } from '../stats/log-linear-histogram.js';
 import { addPortableHistograms, decodeHistogram, loadHdr, type PortableHistogram } from './portable-histograms.js';
-import { BenchRecorder, histogramNames, type Counters } from './recorder.js';
+import { BenchRecorder, histogramNames } from './recorder.js';
 import { buildBenchResult, type BenchResult } from './result.js';
 
 /**
@@ -126,4 +126,3 @@ function codeOfName(name: string): number {
   return m ? parseInt(m[1]!, 16) : -1;
 }
 
-export type { Counters };
