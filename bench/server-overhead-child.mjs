@@ -23,10 +23,16 @@
  * It prints its port, then answers each line on stdin: `cpu` → "cpu <µs>" (user + system
  * from its own process.cpuUsage()); `stats` → one JSON line (heap, RSS and, with `gc`, the
  * count and total time of minor and major GCs so far, from a PerformanceObserver that the
- * benchmark only adds when asked, since it costs every mode a little).
+ * benchmark only adds when asked, since it costs every mode a little); `profile-start
+ * cpu|heap|survivors` and `profile-stop <prefix>` (bench/server-profile.ts) run V8's CPU
+ * profiler or its sampling heap profiler in between, writing <prefix>.cpuprofile, .heapprofile
+ * or .survivors.heapprofile.
  */
 import http2 from 'node:http2';
+import { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 
 const [mode, ...flags] = process.argv.slice(2);
 const modes = ['bare', 'instrumented', 'traced', 'async', 'p99', 'scraped'];
@@ -80,6 +86,8 @@ if (flags.includes('gc')) {
 server.listen(0, '127.0.0.1', () => process.stdout.write(`${server.address().port}\n`));
 process.stdin.setEncoding('utf8');
 let pending = '';
+let profiler;
+let profiling;
 process.stdin.on('data', (chunk) => {
   pending += chunk;
   let nl;
@@ -89,9 +97,36 @@ process.stdin.on('data', (chunk) => {
     if (command === 'cpu') {
       const { user, system } = process.cpuUsage();
       process.stdout.write(`cpu ${user + system}\n`);
+    } else if (/^profile-start (cpu|heap|survivors)$/.test(command)) {
+      // One profiler at a time: the heap sampler's cost would otherwise show in the CPU profile.
+      profiling = command.slice('profile-start '.length);
+      profiler = new Session();
+      profiler.connect();
+      if (profiling === 'cpu') {
+        profiler.post('Profiler.enable');
+        profiler.post('Profiler.setSamplingInterval', { interval: 100 });
+        profiler.post('Profiler.start');
+      } else {
+        profiler.post('HeapProfiler.enable');
+        // Every 128 bytes on average. 'heap' counts objects already collected too: what was
+        // allocated. 'survivors' leaves out what a scavenge collected: what lived through
+        // young-generation GCs into old space (collected by a mark-compact since, or not).
+        profiler.post('HeapProfiler.startSampling', { samplingInterval: 128, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: profiling === 'heap' });
+      }
+      process.stdout.write('profiling\n');
+    } else if (command.startsWith('profile-stop ')) {
+      let file = `${command.slice('profile-stop '.length)}.${profiling}profile`;
+      const method = profiling === 'cpu' ? 'Profiler.stop' : 'HeapProfiler.stopSampling';
+      if (profiling === 'survivors') file = file.replace(/survivorsprofile$/, 'survivors.heapprofile');
+      profiler.post(method, (err, result) => {
+        writeFileSync(file, JSON.stringify(result.profile));
+        profiler.disconnect();
+        process.stdout.write(`profiled ${file}\n`);
+      });
     } else if (command === 'stats') {
       const m = process.memoryUsage();
-      process.stdout.write(`stats ${JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, ...gc })}\n`);
+      const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.space_size ?? 0;
+      process.stdout.write(`stats ${JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, newSpace, ...gc })}\n`);
     }
   }
 });

@@ -18,6 +18,8 @@ const pinned = (core: number, argv: string[]): [string, string[]] => (pin ? ['ta
 export interface ChildStats {
   rss: number;
   heapUsed: number;
+  /** V8's young generation (both semi-spaces), bytes: it sets how often scavenges run. */
+  newSpace: number;
   minor: number;
   minorMs: number;
   major: number;
@@ -32,6 +34,8 @@ export interface ServerChild {
   /** The server process's CPU time so far, µs (its own process.cpuUsage()). */
   cpu(): Promise<number>;
   stats(): Promise<ChildStats>;
+  /** Sends one command line (see server-overhead-child.mjs) and resolves to the reply line. */
+  ask(command: string): Promise<string>;
   stop(): void;
 }
 
@@ -59,6 +63,7 @@ export function startServer(mode: Mode, options: { tls: boolean; gc: boolean }):
             origin: `${options.tls ? 'https' : 'http'}://127.0.0.1:${line}`,
             cpu: async () => Number((await ask('cpu')).slice(4)),
             stats: async () => JSON.parse((await ask('stats')).slice(6)) as ChildStats,
+            ask,
             stop: () => void child.kill(),
           });
         } else {

@@ -47,7 +47,7 @@ interface Sample {
   /** Server CPU µs per request. */
   cpu: number;
   /** GC counts and times during the run (with --gc), and RSS after it. */
-  gc?: { minor: number; minorMs: number; major: number; majorMs: number; rss: number };
+  gc?: { minor: number; minorMs: number; major: number; majorMs: number; rss: number; newSpace: number };
 }
 
 interface Config {
@@ -72,7 +72,7 @@ async function measure(server: ServerChild, config: Config): Promise<Sample> {
   const sample: Sample = { rate, cpu: (after - before) / config.requests };
   if (statsBefore !== undefined) {
     const s: ChildStats = await server.stats();
-    sample.gc = { minor: s.minor - statsBefore.minor, minorMs: s.minorMs - statsBefore.minorMs, major: s.major - statsBefore.major, majorMs: s.majorMs - statsBefore.majorMs, rss: s.rss };
+    sample.gc = { minor: s.minor - statsBefore.minor, minorMs: s.minorMs - statsBefore.minorMs, major: s.major - statsBefore.major, majorMs: s.majorMs - statsBefore.majorMs, rss: s.rss, newSpace: s.newSpace };
   }
   return sample;
 }
@@ -166,11 +166,11 @@ function report(config: Config, results: Sample[][], scrapes: number): void {
     process.stdout.write(`${mode.padEnd(18)}  ${median(r.map((s) => s.rate)).toFixed(0).padStart(12)}  ${median(r.map((s) => s.cpu)).toFixed(2).padStart(17)}  ${minMax(r.map((s) => s.rate / 1000)).padStart(11)} k  ${minMax(r.map((s) => s.cpu)).padStart(11)}\n`);
   });
   if (config.gc) {
-    process.stdout.write('\nGC per server (medians of rounds)   scavenges/10k req  scavenge µs/req  mark-compacts  RSS MB\n');
+    process.stdout.write('\nGC per server (medians of rounds)   scavenges/10k req  scavenge µs/req  mark-compacts  RSS MB  young gen MB (min–max)\n');
     config.modes.forEach((mode, i) => {
       const g = results[i]!.map((s) => s.gc!);
       const per = (f: (x: (typeof g)[number]) => number) => median(g.map(f));
-      process.stdout.write(`${mode.padEnd(34)}  ${per((x) => x.minor / config.requests * 1e4).toFixed(1).padStart(17)}  ${per((x) => x.minorMs * 1000 / config.requests).toFixed(2).padStart(15)}  ${per((x) => x.major).toFixed(0).padStart(13)}  ${per((x) => x.rss / 2 ** 20).toFixed(0).padStart(6)}\n`);
+      process.stdout.write(`${mode.padEnd(34)}  ${per((x) => x.minor / config.requests * 1e4).toFixed(1).padStart(17)}  ${per((x) => x.minorMs * 1000 / config.requests).toFixed(2).padStart(15)}  ${per((x) => x.major).toFixed(0).padStart(13)}  ${per((x) => x.rss / 2 ** 20).toFixed(0).padStart(6)}  ${minMax(g.map((x) => x.newSpace / 2 ** 20)).padStart(22)}\n`);
     });
   }
   process.stdout.write(`\npaired ratios, ${config.rounds} rounds (≥ 1: as fast as bare)   median req/s  IQR req/s      median CPU  IQR CPU\n`);
