@@ -38,7 +38,8 @@ const [mode, ...flags] = process.argv.slice(2);
 const modes = ['bare', 'instrumented', 'traced', 'async', 'p99', 'scraped'];
 if (!modes.includes(mode)) throw new Error(`unknown mode ${mode}`);
 const { instrument, getTraceId } = await import('../dist/server/index.js');
-const pki = flags.includes('tls') ? (await import('../dist/lab/certs.js')).createTestPki() : undefined;
+// With `tls`, the parent passes the certificate (from test/support/certs.ts) in the environment.
+const pki = flags.includes('tls') ? { key: process.env.H2DOCTOR_BENCH_TLS_KEY, chain: process.env.H2DOCTOR_BENCH_TLS_CERT } : undefined;
 const body = JSON.stringify({ id: 42, status: 'shipped', items: 3, total: '19.90' });
 const server = pki ? http2.createSecureServer({ key: pki.key, cert: pki.chain }) : http2.createServer();
 const traced = mode === 'traced' || mode === 'async';

@@ -6,6 +6,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import http2 from 'node:http2';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { createTestPki } from '../test/support/certs.js';
 
 export type Mode = 'bare' | 'instrumented' | 'traced' | 'async' | 'p99' | 'scraped';
 export const allModes: readonly Mode[] = ['bare', 'instrumented', 'traced', 'async', 'p99', 'scraped'];
@@ -43,7 +44,11 @@ export function startServer(mode: Mode, options: { tls: boolean; gc: boolean }):
   const script = fileURLToPath(new URL('./server-overhead-child.mjs', import.meta.url));
   const extra = [...(options.tls ? ['tls'] : []), ...(options.gc ? ['gc'] : [])];
   const [cmd, args] = pinned(1, [process.execPath, script, mode, ...extra]);
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  // The TLS certificate comes from the test PKI through the environment: the child runs the
+  // compiled library with no TypeScript loader, so it cannot import test/support/ itself.
+  const pki = options.tls ? createTestPki() : undefined;
+  const env = pki ? { ...process.env, H2DOCTOR_BENCH_TLS_KEY: pki.key, H2DOCTOR_BENCH_TLS_CERT: pki.chain } : process.env;
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'], env });
   let out = '';
   const waiting: Array<(line: string) => void> = [];
   const ask = (command: string) => new Promise<string>((resolve) => {

@@ -35,8 +35,8 @@
  */
 import { existsSync } from 'node:fs';
 import { parseFlags } from '../src/cli/flags.js';
-import { parseCount } from '../src/cli/units.js';
-import { UsageError } from '../src/errors.js';
+import { parseCount } from '../src/units.js';
+import { ConfigError, UsageError } from '../src/errors.js';
 import {
   allModes, h2load, h2loadInstalled, median, pin, quantile, startScraper, startServer, traceparent,
   type ChildStats, type Mode, type ServerChild,
@@ -232,5 +232,5 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   process.stderr.write(`server-overhead: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(err instanceof UsageError ? 2 : 1);
+  process.exit(err instanceof UsageError || err instanceof ConfigError ? 2 : 1);
 });

@@ -17,8 +17,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseFlags } from '../src/cli/flags.js';
-import { parseCount } from '../src/cli/units.js';
-import { UsageError } from '../src/errors.js';
+import { parseCount } from '../src/units.js';
+import { ConfigError, UsageError } from '../src/errors.js';
 import { allModes, h2load, startServer, traceparent, type Mode, type ServerChild } from './server-overhead-support.js';
 
 interface CallFrame { functionName: string; url: string; lineNumber: number; columnNumber: number }
@@ -132,5 +132,5 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   process.stderr.write(`server-profile: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(err instanceof UsageError ? 2 : 1);
+  process.exit(err instanceof UsageError || err instanceof ConfigError ? 2 : 1);
 });
