@@ -115,9 +115,9 @@ async function main(): Promise<void> {
       const heapFile = await profile(server, 'heap', heapRequests, values.out);
       const survivorsFile = await profile(server, 'survivors', heapRequests, values.out);
       const cpu = cpuSummary(JSON.parse(readFileSync(cpuFile, 'utf8')) as CpuProfile, requests);
-      const heap = heapSummary((JSON.parse(readFileSync(heapFile, 'utf8')) as { head: HeapNode }).head, requests);
+      const heap = heapSummary((JSON.parse(readFileSync(heapFile, 'utf8')) as { head: HeapNode }).head, heapRequests);
       const busy = [...cpu.areas].filter(([k]) => k !== 'idle').reduce((a, [, v]) => a + v, 0);
-      const survivors = heapSummary((JSON.parse(readFileSync(survivorsFile, 'utf8')) as { head: HeapNode }).head, requests);
+      const survivors = heapSummary((JSON.parse(readFileSync(survivorsFile, 'utf8')) as { head: HeapNode }).head, heapRequests);
       const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
       const bytes = sum(heap.areas);
       process.stdout.write(`\n=== ${mode}: after ${warmup} warm-up requests, ${requests} under the CPU profiler: ${busy.toFixed(2)} µs busy per request (profiler on); ${heapRequests} under the heap sampler: ${bytes.toFixed(0)} bytes allocated per request\n`);
