@@ -17,7 +17,10 @@
  *                 subscriber that formats every captured slow request as a JSON log line, as a
  *                 service that ships them to its logs does (so each capture reads its trace id);
  *   scraped       instrumented, and serves `/metrics` (doctor.metricsHandler), which the
- *                 benchmark scrapes once a second as Prometheus would.
+ *                 benchmark scrapes once a second as Prometheus would;
+ *   no-runtime, no-slow, no-trace
+ *                 instrumented less one part (the event-loop and GC monitor, slow-request
+ *                 capture, trace ids): to tell where a difference comes from.
  * Every server answers `/orders/42` the same way (stream API, a 60-byte JSON body).
  *
  * It prints its port, then answers each line on stdin: `cpu` → "cpu <µs>" (user + system
@@ -35,7 +38,7 @@ import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 
 const [mode, ...flags] = process.argv.slice(2);
-const modes = ['bare', 'instrumented', 'traced', 'async', 'p99', 'scraped'];
+const modes = ['bare', 'instrumented', 'traced', 'async', 'p99', 'scraped', 'no-runtime', 'no-slow', 'no-trace'];
 if (!modes.includes(mode)) throw new Error(`unknown mode ${mode}`);
 const { instrument, getTraceId } = await import('../dist/server/index.js');
 // With `tls`, the parent passes the certificate (from test/support/certs.ts) in the environment.
@@ -69,6 +72,9 @@ if (mode !== 'bare') {
     log: () => undefined,
     trace: { header: 'traceparent', ...(mode === 'async' ? { asyncContext: true } : {}) },
     ...(mode === 'p99' ? { slowRequests: { threshold: 'p99' } } : {}),
+    ...(mode === 'no-runtime' ? { slowRequests: { runtime: false } } : {}),
+    ...(mode === 'no-slow' ? { slowRequests: false } : {}),
+    ...(mode === 'no-trace' ? { trace: false } : {}),
   });
   if (mode === 'p99') doctor.onSlowRequest((request) => { lastLogLine = JSON.stringify(request); });
 }

@@ -8,8 +8,11 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createTestPki } from '../test/support/certs.js';
 
-export type Mode = 'bare' | 'instrumented' | 'traced' | 'async' | 'p99' | 'scraped';
-export const allModes: readonly Mode[] = ['bare', 'instrumented', 'traced', 'async', 'p99', 'scraped'];
+export type Mode = 'bare' | 'instrumented' | 'traced' | 'async' | 'p99' | 'scraped' | 'no-runtime' | 'no-slow' | 'no-trace';
+/** The servers a run measures by default. */
+export const defaultModes: readonly Mode[] = ['bare', 'instrumented', 'traced', 'async', 'p99', 'scraped'];
+/** Those and the ablations (instrumented less one part), on request with --servers. */
+export const allModes: readonly Mode[] = [...defaultModes, 'no-runtime', 'no-slow', 'no-trace'];
 
 /** CPU pinning: servers on core 1, h2load on core 0, when the machine allows it. */
 export const pin = availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;

@@ -2,7 +2,7 @@
  * What `instrument()` costs a node:http2 server, measured with h2load the way servers run.
  *
  *   npm run build && node --import tsx bench/server-overhead.ts [--rounds 10] [--requests 100000]
- *     [--warmup 300000] [--servers bare,instrumented,...] [--fresh] [--gc] [--tls]
+ *     [--warmup 300000] [--rewarm 30000] [--servers bare,instrumented,...] [--fresh] [--gc] [--tls]
  *     [--no-trace-header] [--json]
  *
  * Servers (bench/server-overhead-child.mjs, plain JavaScript over the compiled library, one
@@ -10,14 +10,18 @@
  * default on and `trace: { header: 'traceparent' }`; 'traced' (handler reads getTraceId()
  * on every request); 'async' (every request in the AsyncLocalStorage context); 'p99' (the
  * p99 slow-request threshold with a subscriber that logs every capture); 'scraped' (its
- * /metrics read once a second, as Prometheus would). h2load (`-t 1 -c 10 -m 10`) sends a
+ * /metrics read once a second, as Prometheus would); on request (`--servers`) the ablations
+ * 'no-runtime', 'no-slow' and 'no-trace' (instrumented less one part). h2load (`-t 1 -c 10 -m 10`) sends a
  * `traceparent` header on every request, as a traced mesh or proxy does (`--no-trace-header`:
  * none).
  *
  * Steady state (the default, and the headline): the servers start once and live for the
  * whole run, like a deployed service. Each is warmed up (`--warmup` requests: the JIT settles
  * and V8 grows its young generation to the size the allocation rate asks for), then every
- * round runs `--requests` requests against each server in turn, rotating which goes first.
+ * round runs `--requests` requests against each server in turn, rotating which goes first,
+ * each preceded by `--rewarm` unmeasured requests: a server left idle while the others run has
+ * its young generation shrunk by V8 and needs a dozen scavenges to grow it back, which a
+ * service under continuous traffic never does.
  * Per round and server: req/s as h2load saw it, and the server's CPU per request from its own
  * process.cpuUsage() read before and after. Each server's figures are paired with bare's of
  * the same round (server ÷ bare for req/s; bare ÷ server for CPU per request, the throughput
@@ -38,7 +42,7 @@ import { parseFlags } from '../src/cli/flags.js';
 import { parseCount } from '../src/units.js';
 import { ConfigError, UsageError } from '../src/errors.js';
 import {
-  allModes, h2load, h2loadInstalled, median, pin, quantile, startScraper, startServer, traceparent,
+  allModes, defaultModes, h2load, h2loadInstalled, median, pin, quantile, startScraper, startServer, traceparent,
   type ChildStats, type Mode, type ServerChild,
 } from './server-overhead-support.js';
 
@@ -46,7 +50,7 @@ interface Sample {
   rate: number;
   /** Server CPU µs per request. */
   cpu: number;
-  /** GC counts and times during the run (with --gc), and RSS after it. */
+  /** GC counts and times during the run (with --gc), RSS after it, young generation before it. */
   gc?: { minor: number; minorMs: number; major: number; majorMs: number; rss: number; newSpace: number };
 }
 
@@ -54,6 +58,8 @@ interface Config {
   rounds: number;
   requests: number;
   warmup: number;
+  /** Requests served (not measured) right before each measured run. */
+  rewarm: number;
   modes: Mode[];
   fresh: boolean;
   tls: boolean;
@@ -65,6 +71,10 @@ interface Config {
 const path = '/orders/42';
 
 async function measure(server: ServerChild, config: Config): Promise<Sample> {
+  // A server idle while the others run gets its young generation shrunk by V8 (a GC at low
+  // allocation throughput, or the memory reducer), and grows it back only after a dozen
+  // scavenges: a served-but-unmeasured run first puts it back where continuous traffic keeps it.
+  if (config.rewarm > 0) await h2load(server.origin + path, config.rewarm, config.headers);
   const statsBefore = config.gc ? await server.stats() : undefined;
   const before = await server.cpu();
   const rate = await h2load(server.origin + path, config.requests, config.headers);
@@ -72,7 +82,7 @@ async function measure(server: ServerChild, config: Config): Promise<Sample> {
   const sample: Sample = { rate, cpu: (after - before) / config.requests };
   if (statsBefore !== undefined) {
     const s: ChildStats = await server.stats();
-    sample.gc = { minor: s.minor - statsBefore.minor, minorMs: s.minorMs - statsBefore.minorMs, major: s.major - statsBefore.major, majorMs: s.majorMs - statsBefore.majorMs, rss: s.rss, newSpace: s.newSpace };
+    sample.gc = { minor: s.minor - statsBefore.minor, minorMs: s.minorMs - statsBefore.minorMs, major: s.major - statsBefore.major, majorMs: s.majorMs - statsBefore.majorMs, rss: s.rss, newSpace: statsBefore.newSpace };
   }
   return sample;
 }
@@ -166,7 +176,7 @@ function report(config: Config, results: Sample[][], scrapes: number): void {
     process.stdout.write(`${mode.padEnd(18)}  ${median(r.map((s) => s.rate)).toFixed(0).padStart(12)}  ${median(r.map((s) => s.cpu)).toFixed(2).padStart(17)}  ${minMax(r.map((s) => s.rate / 1000)).padStart(11)} k  ${minMax(r.map((s) => s.cpu)).padStart(11)}\n`);
   });
   if (config.gc) {
-    process.stdout.write('\nGC per server (medians of rounds)   scavenges/10k req  scavenge µs/req  mark-compacts  RSS MB  young gen MB (min–max)\n');
+    process.stdout.write('\nGC per server (medians of rounds)   scavenges/10k req  scavenge µs/req  mark-compacts  RSS MB  young gen MB at start (min–max)\n');
     config.modes.forEach((mode, i) => {
       const g = results[i]!.map((s) => s.gc!);
       const per = (f: (x: (typeof g)[number]) => number) => median(g.map(f));
@@ -190,7 +200,8 @@ function parseConfig(argv: string[]): Config {
     requests: { type: 'string' },
     rounds: { type: 'string', default: '10' },
     warmup: { type: 'string' },
-    servers: { type: 'string', default: allModes.join(',') },
+    rewarm: { type: 'string' },
+    servers: { type: 'string', default: defaultModes.join(',') },
     fresh: { type: 'boolean', default: false },
     gc: { type: 'boolean', default: false },
     tls: { type: 'boolean', default: false },
@@ -208,6 +219,7 @@ function parseConfig(argv: string[]): Config {
     rounds: parseCount(values.rounds, '--rounds'),
     requests,
     warmup: parseCount(values.warmup ?? (fresh ? '20000' : '300000'), '--warmup', true),
+    rewarm: parseCount(values.rewarm ?? (fresh ? '0' : '30000'), '--rewarm', true),
     modes, fresh, tls: values.tls === true, gc: values.gc === true,
     headers: values['no-trace-header'] === true ? [] : [`traceparent: ${traceparent}`],
     json: values.json === true,
@@ -219,7 +231,7 @@ async function main(): Promise<void> {
   if (!existsSync(new URL('../dist/server/index.js', import.meta.url))) throw new UsageError('dist/ is missing: run `npm run build` first');
   if (!h2loadInstalled()) throw new UsageError('h2load is not installed (Debian: nghttp2-client)');
   if (!config.json) {
-    process.stdout.write(`${config.fresh ? 'fresh server processes every round' : 'steady state: long-lived servers'}, warm-up ${config.warmup} requests each${config.fresh ? ' per round' : ''}; `
+    process.stdout.write(`${config.fresh ? 'fresh server processes every round' : 'steady state: long-lived servers'}, warm-up ${config.warmup} requests each${config.fresh ? ' per round' : ''}${config.rewarm > 0 ? `, ${config.rewarm} more before each measured run` : ''}; `
       + `h2load -t 1 -c 10 -m 10 -n ${config.requests}${config.headers.length > 0 ? ' with traceparent' : ''}, ${config.tls ? 'TLS' : 'h2c'}, ${config.rounds} rounds, order rotated; `
       + `${pin ? 'servers on core 1, h2load on core 0' : 'not pinned'}; node ${process.version}\n`);
     const width = 13 * config.modes.length;
