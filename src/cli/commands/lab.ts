@@ -12,6 +12,7 @@ import { runLab, type LabEvent } from '../../lab/lab.js';
 import { scenarioNames } from '../../lab/scenarios.js';
 import { renderLabText } from '../../report/lab-text.js';
 import { renderLabHtml } from '../../report/lab-html.js';
+import { createStyle } from '../../report/style.js';
 
 const usage = `Usage: h2doctor lab [options]
 
@@ -66,7 +67,7 @@ async function run(argv: string[], io: CliIO, signal: AbortSignal): Promise<numb
       throw fileFlagError('--html', 'write', values.html, err);
     }
   }
-  io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderLabText(report, io.isTTY));
+  io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderLabText(report, createStyle(io.isTTY)));
   const missed = report.targets.filter((t) => !t.met);
   if (missed.length) throw new CheckFailedError(`lab: ${missed.length} target(s) missed: ${missed.map((t) => t.target).join('; ')}`);
   return 0;
