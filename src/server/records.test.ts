@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { StreamRecord, type SessionRecord } from './records.js';
 import type { StreamHookContext } from './stream-hooks.js';
+import type { SessionTracker } from './session-tracker.js';
 
-const session: SessionRecord = { id: 1, streamsOpen: 1, requests: 0, pushedBytes: 0, closeCause: undefined, destroying: false };
+const session: SessionRecord = { tracker: {} as SessionTracker, id: 1, streamsOpen: 1, requests: 0, pushedBytes: 0, closeCause: undefined, destroying: false };
 const names = ['traceparent', 'x-request-id'];
 const valid = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 const invalid = '00-00000000000000000000000000000000-00f067aa0ba902b7-01';
