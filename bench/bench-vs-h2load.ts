@@ -15,7 +15,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { startNghttpd } from './support.js';
+import { startNghttpd } from '../test/support/nghttpd.js';
 
 interface Measure {
   rps: number;

@@ -23,9 +23,9 @@ import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 import { createClient } from '../src/client/index.js';
 import { parseFlags } from '../src/cli/flags.js';
-import { parseCount } from '../src/cli/units.js';
-import { UsageError } from '../src/errors.js';
-import { createTestPki } from '../src/lab/certs.js';
+import { parseCount } from '../src/units.js';
+import { ConfigError, UsageError } from '../src/errors.js';
+import { createTestPki } from '../test/support/certs.js';
 import { renderTable } from '../src/report/table.js';
 
 const body = JSON.stringify({ id: 42, status: 'shipped', items: 3, total: '19.90' });
@@ -202,5 +202,5 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   process.stderr.write(`bench/client: ${(err as Error).message}\n`);
-  process.exit(err instanceof UsageError ? 2 : 1);
+  process.exit(err instanceof UsageError || err instanceof ConfigError ? 2 : 1);
 });

@@ -23,7 +23,8 @@ import { HpackDecoder } from '../src/codec/hpack/decoder.js';
 import { HpackEncoder } from '../src/codec/hpack/encoder.js';
 import { createRandom, randomInt, type Random } from '../src/random.js';
 import type { Frame, HeaderField } from '../src/codec/types.js';
-import { h2loadCpuSeconds, startNghttpd, type Nghttpd } from './support.js';
+import { startNghttpd, type Nghttpd } from '../test/support/nghttpd.js';
+import { h2loadCpuSeconds } from '../test/support/h2load.js';
 
 const args = process.argv.slice(2);
 function flag(name: string, fallback: number): number {

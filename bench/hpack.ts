@@ -23,7 +23,8 @@ import { HpackEncoder } from '../src/codec/hpack/encoder.js';
 import { HUFFMAN_CODES, HUFFMAN_CODE_LENGTHS } from '../src/codec/hpack/huffman-table.js';
 import { huffmanDecodeInto, huffmanEncode } from '../src/codec/hpack/huffman.js';
 import type { HeaderField } from '../src/codec/types.js';
-import { h2loadCpuSeconds, startNghttpd, type Nghttpd } from './support.js';
+import { startNghttpd, type Nghttpd } from '../test/support/nghttpd.js';
+import { h2loadCpuSeconds } from '../test/support/h2load.js';
 
 const args = process.argv.slice(2);
 const roundsAt = args.indexOf('--rounds');

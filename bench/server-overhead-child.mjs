@@ -8,7 +8,8 @@ import http2 from 'node:http2';
 
 const [mode, tls] = process.argv.slice(2);
 const { instrument, getTraceId } = await import('../dist/server/index.js');
-const pki = tls === 'tls' ? (await import('../dist/lab/certs.js')).createTestPki() : undefined;
+// With `tls`, the parent passes the certificate (from test/support/certs.ts) in the environment.
+const pki = tls === 'tls' ? { key: process.env.H2DOCTOR_BENCH_TLS_KEY, chain: process.env.H2DOCTOR_BENCH_TLS_CERT } : undefined;
 const body = JSON.stringify({ id: 42, status: 'shipped', items: 3, total: '19.90' });
 const server = pki ? http2.createSecureServer({ key: pki.key, cert: pki.chain }) : http2.createServer();
 const traced = mode === 'traced' || mode === 'async';

@@ -30,8 +30,9 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseFlags } from '../src/cli/flags.js';
-import { parseCount } from '../src/cli/units.js';
-import { UsageError } from '../src/errors.js';
+import { parseCount } from '../src/units.js';
+import { ConfigError, UsageError } from '../src/errors.js';
+import { createTestPki } from '../test/support/certs.js';
 
 /** CPU pinning: servers on core 1, h2load on core 0, when the machine allows it. */
 const pin = availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
@@ -47,7 +48,11 @@ interface ServerChild {
 function startServer(mode: Mode, tls: boolean): Promise<ServerChild> {
   const script = fileURLToPath(new URL('./server-overhead-child.mjs', import.meta.url));
   const [cmd, args] = pinned(1, [process.execPath, script, mode, ...(tls ? ['tls'] : [])]);
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  // The TLS certificate comes from the test PKI through the environment: the child runs the
+  // compiled library with no TypeScript loader, so it cannot import test/support/ itself.
+  const pki = tls ? createTestPki() : undefined;
+  const env = pki ? { ...process.env, H2DOCTOR_BENCH_TLS_KEY: pki.key, H2DOCTOR_BENCH_TLS_CERT: pki.chain } : process.env;
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'], env });
   let out = '';
   let waiting: ((us: number) => void) | undefined;
   const cpu = () => new Promise<number>((resolve) => {
@@ -154,5 +159,5 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   process.stderr.write(`server-overhead: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(err instanceof UsageError ? 2 : 1);
+  process.exit(err instanceof UsageError || err instanceof ConfigError ? 2 : 1);
 });

@@ -20,7 +20,7 @@ import { Duplex } from 'node:stream';
 import http2 from 'node:http2';
 import net from 'node:net';
 import { parseFlags } from '../src/cli/flags.js';
-import { parseCount } from '../src/cli/units.js';
+import { parseCount } from '../src/units.js';
 import { createTap } from '../src/tap/wire-tap.js';
 
 const SERVER = `

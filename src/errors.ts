@@ -28,15 +28,6 @@ export const H2ErrorCode = {
 } as const;
 export type H2ErrorCodeName = keyof typeof H2ErrorCode;
 
-const h2CodeNames = new Map<number, H2ErrorCodeName>(
-  Object.entries(H2ErrorCode).map(([name, value]) => [value, name as H2ErrorCodeName]),
-);
-
-/** `CANCEL(0x8)` style name for an HTTP/2 error code; unknown codes print as `UNKNOWN(0x..)`. */
-export function h2ErrorName(code: number): string {
-  return `${h2CodeNames.get(code) ?? 'UNKNOWN'}(0x${code.toString(16)})`;
-}
-
 export interface H2DoctorErrorOptions {
   cause?: unknown;
 }

@@ -5,4 +5,5 @@
  * client), `h2doctor/chaos` (fault-injecting proxy).
  */
 export * from './errors.js';
+export { h2ErrorName } from './codec/names.js';
 export { version } from './version.js';

@@ -5,7 +5,7 @@ import { createSecureServer, createServer, type Http2Server, type Http2SecureSer
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestPki } from '../src/lab/certs.js';
+import { createTestPki } from './support/certs.js';
 import { benchCli, benchJson, freePort, portOf } from './bench-fixtures.js';
 
 // A node:http2 server (h2c and TLS) that tells us what it saw, so the bench's counters can be

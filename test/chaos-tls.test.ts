@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http2 from 'node:http2';
 import net from 'node:net';
-import { createTestPki, type TestPki } from '../src/lab/certs.js';
+import { createTestPki, type TestPki } from './support/certs.js';
 import { startChaos } from '../src/chaos/start-chaos.js';
 import type { FaultEvent } from '../src/chaos/fault-log.js';
 

@@ -6,7 +6,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createClient } from '../src/client/index.js';
 import { ConnectError, NoHealthyEndpointError, TlsError } from '../src/errors.js';
-import { createTestPki } from '../src/lab/certs.js';
+import { createTestPki } from './support/certs.js';
 import { rootCa, startServer, type TestServer } from './client-fixtures.js';
 
 let server: TestServer;

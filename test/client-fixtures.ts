@@ -8,7 +8,7 @@ import { FrameDecoder } from '../src/codec/frame-decoder.js';
 import { encodeData, encodeGoaway, encodeHeaders, encodePing, encodeSettings } from '../src/codec/frame-encoder.js';
 import { HpackEncoder } from '../src/codec/hpack/encoder.js';
 import { SettingId } from '../src/codec/types.js';
-import { createTestPki } from '../src/lab/certs.js';
+import { createTestPki } from './support/certs.js';
 
 export interface TestServer {
   url: string;

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { constants as cryptoConstants } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { createTestPki, type TestPki } from '../src/lab/certs.js';
+import { createTestPki, type TestPki } from './support/certs.js';
 import { encodeData, encodeHeaders, encodePing, encodePushPromise, encodeSettings } from '../src/codec/frame-encoder.js';
 import { runCommand } from './support/cli.js';
 import { startNghttpd as startNghttpdServer } from './support/nghttpd.js';

@@ -2,7 +2,7 @@
 // answering the h2c preface.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createTestPki } from '../src/lab/certs.js';
+import { createTestPki } from './support/certs.js';
 import { rootCaFile, runProbeCli, startH2Server, startHttp1Server, type Running } from './probe-servers.js';
 
 const ca = rootCaFile();

@@ -9,7 +9,7 @@ import http2 from 'node:http2';
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createTestPki } from '../src/lab/certs.js';
+import { createTestPki } from './support/certs.js';
 import { instrument, type ServerDoctor } from '../src/server/index.js';
 
 const pki = createTestPki();

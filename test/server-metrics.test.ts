@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
-import { createTestPki } from '../src/lab/certs.js';
+import { createTestPki } from './support/certs.js';
 import { instrument, type ServerDoctor } from '../src/server/index.js';
 
 const run = promisify(execFile);

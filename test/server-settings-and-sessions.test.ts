@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { promisify } from 'node:util';
 import type { AddressInfo } from 'node:net';
-import { createTestPki } from '../src/lab/certs.js';
+import { createTestPki } from './support/certs.js';
 import { getTraceId, instrument, recommendedIdleTimeoutMs, recommendedSettings } from '../src/server/index.js';
 
 const run = promisify(execFile);

@@ -12,7 +12,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Clock } from '../src/clock.js';
 import type { Frame } from '../src/codec/types.js';
-import { createTestPki } from '../src/lab/certs.js';
+import { createTestPki } from './support/certs.js';
 import { createTap, tapOf, type WireTap } from '../src/tap/wire-tap.js';
 import type { TapEvent } from '../src/tap/tap-decoder.js';
 import { parseNghttpLog } from '../src/tap/nghttp-log.js';

@@ -2,7 +2,7 @@ import { monotonicClock, type Clock } from '../clock.js';
 import { AbortError, type H2DoctorError } from '../errors.js';
 import { BenchConnection, type ConnectionOwner } from './connection.js';
 import { prepareDial } from './dial.js';
-import { LatencyHistogram } from './histogram.js';
+import { LatencyHistogram } from '../stats/log-linear-histogram.js';
 import type { BenchOptions } from './options.js';
 import { BenchRecorder, Outcome, type OutcomeCode } from './recorder.js';
 import { LoadSchedule, PendingRequests } from './schedule.js';

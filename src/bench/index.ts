@@ -11,7 +11,7 @@ export {
   BenchRecorder, Outcome, outcomeNames, type OutcomeCode, type OutcomeName, type SlowRequest, type ConnectionRecord,
   type GoawayRecord, type RecorderSnapshot, type Counters,
 } from './recorder.js';
-export { LatencyHistogram, type HistogramSnapshot, type LatencySummary } from './histogram.js';
+export { LatencyHistogram, type HistogramSnapshot, type LatencySummary } from '../stats/log-linear-histogram.js';
 export { LoadSchedule, PendingRequests, type ScheduleOptions } from './schedule.js';
 export type { SelfCheckSample } from './self-check.js';
 export { renderBenchText } from '../report/bench-text.js';

@@ -1,4 +1,4 @@
-import { LatencyHistogram, type HistogramSnapshot } from './histogram.js';
+import { LatencyHistogram, type HistogramSnapshot } from '../stats/log-linear-histogram.js';
 
 /**
  * What the bench engine measures, in one mergeable object. The engine calls `recordRequest`

@@ -1,5 +1,6 @@
-import { h2ErrorName, type H2DoctorError } from '../errors.js';
-import type { LatencySummary } from './histogram.js';
+import type { H2DoctorError } from '../errors.js';
+import { h2ErrorName } from '../codec/names.js';
+import type { LatencySummary } from '../stats/log-linear-histogram.js';
 import type { BenchOptions } from './options.js';
 import type { BenchRecorder, SlowRequest } from './recorder.js';
 import type { SelfCheckSample } from './self-check.js';

@@ -1,5 +1,5 @@
-import { H2ErrorCode, ScenarioError, UsageError } from '../errors.js';
-import { parseBitRate, parseCount, parseDuration, parseProbability, parseSize } from '../cli/units.js';
+import { ConfigError, H2ErrorCode, ScenarioError } from '../errors.js';
+import { parseBitRate, parseCount, parseDuration, parseProbability, parseSize } from '../units.js';
 
 /**
  * The fault model and its text grammar, shared by the CLI flags, scenario files and the
@@ -87,12 +87,15 @@ export function appliesTo(f: Fault, dir: 'up' | 'down'): boolean {
   return f.direction === 'both' || f.direction === dir;
 }
 
-/** Wraps the CLI unit parsers so a bad value in a fault is a ScenarioError naming the fault. */
-function unit<T>(parse: () => T): T {
+/**
+ * Runs a unit parser (src/units.ts) so a bad value in a fault or a scenario is a ScenarioError:
+ * the message (which already names the flag or field) and the cause are kept.
+ */
+export function scenarioValue<T>(parse: () => T): T {
   try {
     return parse();
   } catch (err) {
-    if (err instanceof UsageError) throw new ScenarioError(err.message, { cause: err });
+    if (err instanceof ConfigError) throw new ScenarioError(err.message, { cause: err });
     throw err;
   }
 }
@@ -112,15 +115,20 @@ const sizeWithUnit = /^\d+(?:\.\d+)?(b|kb|mb|gb)$/i;
  * @throws ScenarioError naming the flag
  */
 export function parseFault(kind: string, text: string, name?: string): Fault {
-  const where = `--${kind}`;
+  return parseFaultAt(kind, text, name, undefined);
+}
+
+/** {@link parseFault}, with messages naming `field` (a scenario field) instead of the flag. */
+function parseFaultAt(kind: string, text: string, name: string | undefined, field: string | undefined): Fault {
+  const where = field ?? `--${kind}`;
   if (!(faultKinds as readonly string[]).includes(kind)) {
-    throw new ScenarioError(`unknown fault '${kind}' (known: ${faultKinds.join(', ')})`);
+    throw new ScenarioError(`${field === undefined ? '' : `${field}: `}unknown fault '${kind}' (known: ${faultKinds.join(', ')})`);
   }
   let rest = text.trim();
   let toxicity = 1;
   const at = rest.lastIndexOf('@');
   if (at >= 0) {
-    toxicity = unit(() => parseProbability(rest.slice(at + 1), `${where} @`));
+    toxicity = scenarioValue(() => parseProbability(rest.slice(at + 1), `${where} @`));
     rest = rest.slice(0, at);
   }
   let direction: FaultDirection = 'both';
@@ -153,14 +161,14 @@ export function parseFault(kind: string, text: string, name?: string): Fault {
     return bare;
   };
   const common = { name: name ?? kind, direction, toxicity };
-  const prob = (v: string | undefined, dflt: number) => (v === undefined ? dflt : unit(() => parseProbability(v, `${where} p`)));
+  const prob = (v: string | undefined, dflt: number) => (v === undefined ? dflt : scenarioValue(() => parseProbability(v, `${where} p`)));
   let fault: Fault;
   switch (kind) {
     case 'latency':
-      fault = { ...common, kind, ms: unit(() => parseDuration(need('a duration'), where)), jitterMs: unit(() => parseDuration(take('jitter') ?? '0', `${where} jitter`)) };
+      fault = { ...common, kind, ms: scenarioValue(() => parseDuration(need('a duration'), where)), jitterMs: scenarioValue(() => parseDuration(take('jitter') ?? '0', `${where} jitter`)) };
       break;
     case 'bandwidth': {
-      const bits = unit(() => parseBitRate(need('a rate (e.g. 1mbit)'), where));
+      const bits = scenarioValue(() => parseBitRate(need('a rate (e.g. 1mbit)'), where));
       if (bits <= 0) throw new ScenarioError(`${where}: rate must be above 0`);
       const link = take('link') ?? 'connection';
       if (link !== 'connection' && link !== 'shared') throw new ScenarioError(`${where}: link must be 'connection' or 'shared', got '${link}'`);
@@ -168,34 +176,34 @@ export function parseFault(kind: string, text: string, name?: string): Fault {
       break;
     }
     case 'stall':
-      fault = { ...common, kind, p: prob(take('p') ?? bare, 0.15), ms: unit(() => parseDuration(take('ms') ?? '200', `${where} ms`)) };
+      fault = { ...common, kind, p: prob(take('p') ?? bare, 0.15), ms: scenarioValue(() => parseDuration(take('ms') ?? '200', `${where} ms`)) };
       bare = undefined;
       break;
     case 'reset-after': {
       const v = need('a duration or a size (5s, 64kb)');
       fault = sizeWithUnit.test(v)
-        ? { ...common, kind, afterBytes: unit(() => parseSize(v, where)) }
-        : { ...common, kind, afterMs: unit(() => parseDuration(v, where)) };
+        ? { ...common, kind, afterBytes: scenarioValue(() => parseSize(v, where)) }
+        : { ...common, kind, afterMs: scenarioValue(() => parseDuration(v, where)) };
       break;
     }
     case 'blackhole':
-      fault = bare === undefined ? { ...common, kind } : { ...common, kind, closeAfterMs: unit(() => parseDuration(bare!, where)) };
+      fault = bare === undefined ? { ...common, kind } : { ...common, kind, closeAfterMs: scenarioValue(() => parseDuration(bare!, where)) };
       break;
     case 'slow-close':
-      fault = { ...common, kind, ms: unit(() => parseDuration(need('a duration'), where)) };
+      fault = { ...common, kind, ms: scenarioValue(() => parseDuration(need('a duration'), where)) };
       break;
     case 'slice': {
-      const size = unit(() => parseSize(need('a size'), where));
+      const size = scenarioValue(() => parseSize(need('a size'), where));
       if (size < 1) throw new ScenarioError(`${where}: size must be 1 byte or more`);
       fault = {
         ...common, kind, size,
-        variation: unit(() => parseSize(take('variation') ?? '0', `${where} variation`)),
-        delayMs: unit(() => parseDuration(take('delay') ?? '0', `${where} delay`)),
+        variation: scenarioValue(() => parseSize(take('variation') ?? '0', `${where} variation`)),
+        delayMs: scenarioValue(() => parseDuration(take('delay') ?? '0', `${where} delay`)),
       };
       break;
     }
     case 'limit-data':
-      fault = { ...common, kind, bytes: unit(() => parseSize(need('a size'), where)) };
+      fault = { ...common, kind, bytes: scenarioValue(() => parseSize(need('a size'), where)) };
       break;
     case 'rst-stream':
       fault = { ...common, kind, p: prob(take('p') ?? bare, 1), code: parseH2Code(take('code') ?? 'REFUSED_STREAM', where) };
@@ -205,8 +213,8 @@ export function parseFault(kind: string, text: string, name?: string): Fault {
       const v = need('a stream count or a duration (100, 10s)');
       const code = parseH2Code(take('code') ?? 'NO_ERROR', where);
       fault = /^\d+$/.test(v)
-        ? { ...common, kind, streams: unit(() => parseCount(v, where)), code }
-        : { ...common, kind, afterMs: unit(() => parseDuration(v, where)), code };
+        ? { ...common, kind, streams: scenarioValue(() => parseCount(v, where)), code }
+        : { ...common, kind, afterMs: scenarioValue(() => parseDuration(v, where)), code };
       break;
     }
     case 'withhold-window-update':
@@ -214,7 +222,7 @@ export function parseFault(kind: string, text: string, name?: string): Fault {
       bare = undefined;
       break;
     case 'delay-settings-ack':
-      fault = { ...common, kind, ms: unit(() => parseDuration(need('a duration'), where)) };
+      fault = { ...common, kind, ms: scenarioValue(() => parseDuration(need('a duration'), where)) };
       break;
     case 'drop-ping-ack':
       fault = { ...common, kind, p: prob(take('p') ?? bare, 1) };
@@ -232,9 +240,14 @@ export function parseFault(kind: string, text: string, name?: string): Fault {
  * library accept faults as such strings).
  */
 export function parseFaultText(text: string, name?: string): Fault {
+  return parseFaultTextAt(text, name, undefined);
+}
+
+/** {@link parseFaultText} for a fault at a field of a scenario file: messages name `field`. */
+export function parseFaultTextAt(text: string, name: string | undefined, field: string | undefined): Fault {
   const m = /^\s*(?:--)?([a-z-]+)(?:[\s=]+(.*)|([:@].*))?$/.exec(text);
-  if (!m) throw new ScenarioError(`'${text}' is not a fault (e.g. "latency 100ms:down")`);
-  return parseFault(m[1]!, m[2] ?? m[3] ?? '', name);
+  if (!m) throw new ScenarioError(`${field === undefined ? '' : `${field}: `}'${text}' is not a fault (e.g. "latency 100ms:down")`);
+  return parseFaultAt(m[1]!, m[2] ?? m[3] ?? '', name, field);
 }
 
 /** Gives every fault in a list a distinct name (`latency`, `latency#2`, …) where none was chosen. */

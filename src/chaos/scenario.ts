@@ -1,6 +1,6 @@
-import { ScenarioError, UsageError } from '../errors.js';
-import { parseCount, parseDuration } from '../cli/units.js';
-import { parseFaultText, type Fault } from './fault-spec.js';
+import { ScenarioError } from '../errors.js';
+import { parseCount, parseDuration } from '../units.js';
+import { parseFaultTextAt, scenarioValue, type Fault } from './fault-spec.js';
 
 /**
  * Scenario files: routes and timed phases of faults, as JSON. Parsing and the phase schedule
@@ -51,22 +51,12 @@ function fail(where: string, message: string): never {
   throw new ScenarioError(`${where}: ${message}`);
 }
 
-/** Runs a CLI unit parser, turning its UsageError into a ScenarioError at `where`. */
-function field<T>(where: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (err) {
-    if (err instanceof UsageError || err instanceof ScenarioError) fail(where, err.message.replace(/^[^:]*: /, ''));
-    throw err;
-  }
-}
-
 function parseFaultList(v: unknown, where: string, prefix: string): Fault[] {
   if (v === undefined) return [];
   if (!Array.isArray(v)) fail(where, 'must be an array of fault strings (e.g. ["latency 100ms:down"])');
   return v.map((text, i) => {
     if (typeof text !== 'string') fail(`${where}[${i}]`, 'must be a string like "latency 100ms:down"');
-    const f = field(`${where}[${i}]`, () => parseFaultText(text));
+    const f = parseFaultTextAt(text, undefined, `${where}[${i}]`);
     return { ...f, name: `${prefix}${f.name}${v.length > 1 ? `#${i + 1}` : ''}` };
   });
 }
@@ -120,10 +110,10 @@ export function parseScenario(text: string, source = 'scenario'): Scenario {
     if (triggers.length > 1) fail(where, `give one of at, afterConnections, afterStreams (got ${triggers.join(' and ')})`);
     const name = po.name === undefined ? `phase${i + 1}` : String(po.name);
     let trigger: PhaseTrigger = { kind: 'at', ms: 0 };
-    if (po.at !== undefined) trigger = { kind: 'at', ms: field(`${where}.at`, () => parseDuration(String(po.at), 'at')) };
-    if (po.afterConnections !== undefined) trigger = { kind: 'afterConnections', count: field(`${where}.afterConnections`, () => parseCount(String(po.afterConnections), 'afterConnections')) };
-    if (po.afterStreams !== undefined) trigger = { kind: 'afterStreams', count: field(`${where}.afterStreams`, () => parseCount(String(po.afterStreams), 'afterStreams')) };
-    const forMs = po.for === undefined ? undefined : field(`${where}.for`, () => parseDuration(String(po.for), 'for'));
+    if (po.at !== undefined) trigger = { kind: 'at', ms: scenarioValue(() => parseDuration(String(po.at), `${where}.at`)) };
+    if (po.afterConnections !== undefined) trigger = { kind: 'afterConnections', count: scenarioValue(() => parseCount(String(po.afterConnections), `${where}.afterConnections`)) };
+    if (po.afterStreams !== undefined) trigger = { kind: 'afterStreams', count: scenarioValue(() => parseCount(String(po.afterStreams), `${where}.afterStreams`)) };
+    const forMs = po.for === undefined ? undefined : scenarioValue(() => parseDuration(String(po.for), `${where}.for`));
     if (po.route !== undefined && (typeof po.route !== 'string' || !names.has(po.route))) fail(`${where}.route`, `no route named '${String(po.route)}'`);
     const faults = parseFaultList(po.faults, `${where}.faults`, `${name}/`);
     if (faults.length === 0) fail(`${where}.faults`, 'a phase needs at least one fault');

@@ -30,3 +30,10 @@ test('too few samples or no traffic is a ConfigError', () => {
   assert.throws(() => deriveBreakerOptions({ latenciesMs: [1, 2, 3], requestsPerSecond: 10 }), ConfigError);
   assert.throws(() => deriveBreakerOptions({ latenciesMs: Array(30).fill(5), requestsPerSecond: 0 }), ConfigError);
 });
+
+test('reasons print measured rates as readable numbers, not raw floats', () => {
+  const t = deriveBreakerOptions({ latenciesMs: Array.from({ length: 40 }, () => 30), requestsPerSecond: 2418.000836241409 });
+  assert.equal(t.reasons[1], 'window 10 s: 2,418 req/s fills it with about 24180 calls');
+  const quiet = deriveBreakerOptions({ latenciesMs: Array.from({ length: 40 }, () => 30), requestsPerSecond: 0.3333333333 });
+  assert.equal(quiet.reasons[1], 'window 20 calls: 0.33 req/s is too little traffic for a time window');
+});

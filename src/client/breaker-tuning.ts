@@ -1,4 +1,6 @@
 import { ConfigError } from '../errors.js';
+import { percentile } from '../stats/percentile.js';
+import { formatNumber } from '../units.js';
 import type { BreakerOptions } from './breaker.js';
 
 /**
@@ -37,12 +39,6 @@ export interface BreakerTuning {
   reasons: string[];
 }
 
-/** Nearest-rank percentile of sorted values. */
-function percentile(sorted: readonly number[], p: number): number {
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
-}
-
 /** Rounds up to 1, 2 or 5 × a power of ten, so the threshold reads like one a person chose. */
 function roundUpReadable(ms: number): number {
   if (ms <= 1) return 1;
@@ -59,10 +55,9 @@ export function deriveBreakerOptions(profile: LatencyProfile, tuning: BreakerTun
   if (!(headroom >= 1)) throw new ConfigError(`headroom must be at least 1, got ${headroom}`);
   const windowSeconds = tuning.windowSeconds ?? 10;
 
-  const sorted = [...samples].sort((a, b) => a - b);
-  const p50 = percentile(sorted, 50);
-  const p99 = percentile(sorted, 99);
-  const max = sorted[sorted.length - 1];
+  const p50 = percentile(samples, 0.5)!;
+  const p99 = percentile(samples, 0.99)!;
+  const max = samples.reduce((m, v) => (v > m ? v : m), 0);
   const slowCallMs = roundUpReadable(p99 * headroom);
 
   const perWindow = profile.requestsPerSecond * windowSeconds;
@@ -73,8 +68,8 @@ export function deriveBreakerOptions(profile: LatencyProfile, tuning: BreakerTun
   const reasons = [
     `slowCallMs ${slowCallMs}: P99 ${p99.toFixed(1)} ms × ${headroom} headroom, rounded up`,
     timeBased
-      ? `window ${windowSeconds} s: ${profile.requestsPerSecond} req/s fills it with about ${Math.round(perWindow)} calls`
-      : `window 20 calls: ${profile.requestsPerSecond} req/s is too little traffic for a time window`,
+      ? `window ${windowSeconds} s: ${formatNumber(profile.requestsPerSecond)} req/s fills it with about ${Math.round(perWindow)} calls`
+      : `window 20 calls: ${formatNumber(profile.requestsPerSecond)} req/s is too little traffic for a time window`,
     `minimumCalls ${minimumCalls}: about a quarter of one window's calls, between 10 and 100`,
     'slowCallRate 0.5: open when half the calls are slower than the tail the service normally has',
   ];

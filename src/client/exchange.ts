@@ -1,6 +1,7 @@
 import http2 from 'node:http2';
 import type { Clock } from '../clock.js';
 import { ConnectionClosedError, DeadlineExceededError, H2ErrorCode, StreamResetError, type H2DoctorError } from '../errors.js';
+import { h2ErrorLabel } from '../codec/names.js';
 import type { BodyLeakDetector, PendingBody } from './body-leak.js';
 import type { Cancellable, CancelSlot } from './pool.js';
 import { bodyStreamClosed, ClientResponse, newExchangeState, startReadAhead, type ExchangeState } from './response.js';
@@ -78,15 +79,10 @@ function failureOf(session: PooledSession, stream: http2.ClientHttp2Stream, stre
   const rst = stream.rstCode;
   if (streamError !== undefined && rst !== undefined && rst !== H2ErrorCode.NO_ERROR) {
     // The peer sent RST_STREAM; REFUSED_STREAM means not processed (RFC 9113 §8.7).
-    return new StreamResetError(`${host}: stream ${id} reset by the peer (${http2ErrorName(rst)})`, { h2Code: rst, cause: streamError });
+    return new StreamResetError(`${host}: stream ${id} reset by the peer (${h2ErrorLabel(rst)})`, { h2Code: rst, cause: streamError });
   }
   // No error event: node closed the stream because the connection went away.
   return new ConnectionClosedError(`${host}: connection closed with stream ${id} in flight`, { cause: streamError, h2Code: session.goawayCode, lastStreamId: last });
-}
-
-function http2ErrorName(code: number): string {
-  for (const [name, value] of Object.entries(H2ErrorCode)) if (value === code) return name;
-  return `0x${code.toString(16)}`;
 }
 
 /** One attempt's state, kept on its stream so the listeners can be shared functions. */

@@ -15,7 +15,8 @@
  */
 import { CodecError, ConfigError, ProtocolError } from '../errors.js';
 import { HeaderBlockAssembler } from './frame-header-block.js';
-import { FRAME_HEADER_LENGTH, checkFrameHeader, frameTypeName } from './frame-header-rules.js';
+import { FRAME_HEADER_LENGTH, checkFrameHeader } from './frame-header-rules.js';
+import { frameTypeName } from './names.js';
 import {
   decodeData,
   decodeGoaway,

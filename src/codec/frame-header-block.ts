@@ -8,7 +8,7 @@
  * checked from the frame header, before the payload is buffered.
  */
 import { CodecError, CompressionError, FrameSizeError, HeaderListTooLargeError, ProtocolError } from '../errors.js';
-import { frameTypeName } from './frame-header-rules.js';
+import { frameTypeName } from './names.js';
 import { readPadLength, readPriority, readUint31 } from './frame-payload.js';
 import { Flag, FrameType, type HeaderBlockDecoder, type HeaderField, type HeadersFrame, type PriorityInfo, type PushPromiseFrame } from './types.js';
 

@@ -8,16 +8,10 @@
  */
 import { FrameSizeError, ProtocolError } from '../errors.js';
 import { Flag, FrameType } from './types.js';
+import { frameTypeName } from './names.js';
 
 /** Frame header size, RFC 9113 §4.1. */
 export const FRAME_HEADER_LENGTH = 9;
-
-const typeNames = ['DATA', 'HEADERS', 'PRIORITY', 'RST_STREAM', 'SETTINGS', 'PUSH_PROMISE', 'PING', 'GOAWAY', 'WINDOW_UPDATE', 'CONTINUATION'];
-
-/** `HEADERS` for 0x1, `type 0x2a` for a type this codec does not know. */
-export function frameTypeName(type: number): string {
-  return typeNames[type] ?? `type 0x${type.toString(16)}`;
-}
 
 /**
  * Throws the CodecError RFC 9113 asks for when a frame header is invalid on its own.

@@ -46,7 +46,7 @@ export {
   writeFrameHeader,
 } from './frame-encoder.js';
 export type { EncodeDataOptions, EncodeFrameOptions, EncodeHeadersOptions, EncodePushPromiseOptions, FrameToEncode } from './frame-encoder.js';
-export { frameTypeName } from './frame-header-rules.js';
+export { frameTypeName } from './names.js';
 export { HpackDecoder } from './hpack/decoder.js';
 export type { HpackDecoderOptions } from './hpack/decoder.js';
 export { HpackEncoder } from './hpack/encoder.js';

@@ -1,40 +1,30 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../errors.js';
 
 /**
- * A private PKI made on the spot: root CA → intermediate CA → leaf, so the lab and the tests
- * need no certificate files, and a server can present a complete or an incomplete chain.
+ * The lab's private PKI, made on the spot so `h2doctor lab` needs no certificate files: a root
+ * CA the lab's clients trust and a leaf for 127.0.0.1 / localhost it signs. The lab serves
+ * real TLS (ALPN h2) because the incident it reproduces did.
  *
- * Uses the `openssl` command line (present on Debian and every CI machine here) rather than a
- * JS library: Node has no API to *issue* certificates, and openssl gives real X.509 v3
- * extensions (basicConstraints, SAN) that verification checks.
+ * Uses the `openssl` command line rather than a JS library: Node has no API to *issue*
+ * certificates. The tests have their own, fuller PKI (test/support/certs.ts: intermediate CA,
+ * incomplete chains, short lifetimes), which the lab does not need.
  */
-export interface TestPki {
-  /** Root CA certificate (PEM): the trust anchor clients pass as `ca`. */
+export interface LabPki {
+  /** Root CA certificate (PEM): the trust anchor the lab's clients pass as `ca`. */
   rootCert: string;
-  /** Intermediate CA certificate (PEM). */
-  intermediateCert: string;
   /** Leaf private key (PEM). */
   key: string;
-  /** Leaf certificate alone (PEM): serving only this is an incomplete chain. */
-  leafCert: string;
-  /** Leaf followed by the intermediate (PEM): the complete chain a server should present. */
+  /** Leaf certificate (PEM), signed by the root: what the lab's servers present. */
   chain: string;
 }
 
-export interface PkiOptions {
-  /** Subject alternative names of the leaf. Default: localhost, 127.0.0.1, ::1. */
-  hosts?: string[];
-  /** Leaf validity in days (negative not allowed; use `notAfterDays` 0 for a cert expiring today). */
-  days?: number;
-}
+let made: LabPki | undefined;
 
-const cache = new Map<string, TestPki>();
-
-function run(args: string[], cwd: string): void {
+function openssl(args: string[], cwd: string): void {
   try {
     execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
@@ -43,54 +33,22 @@ function run(args: string[], cwd: string): void {
   }
 }
 
-/** Creates (once per process and options) a root → intermediate → leaf PKI. */
-export function createTestPki(options: PkiOptions = {}): TestPki {
-  const hosts = options.hosts ?? ['localhost', '127.0.0.1', '::1'];
-  const days = options.days ?? 30;
-  const cacheKey = `${hosts.join(',')}|${days}`;
-  const hit = cache.get(cacheKey);
-  if (hit) return hit;
-
-  const dir = mkdtempSync(join(tmpdir(), 'h2doctor-pki-'));
+/** Creates (once per process) the lab's root → leaf PKI. */
+export function createLabPki(): LabPki {
+  if (made) return made;
+  const dir = mkdtempSync(join(tmpdir(), 'h2doctor-lab-pki-'));
   try {
-    const san = hosts.map((h) => (/^[\d.:]+$/.test(h) ? `IP:${h}` : `DNS:${h}`)).join(',');
-    writeFileSync(
-      join(dir, 'ext.cnf'),
-      [
-        '[ca]',
-        'basicConstraints=critical,CA:TRUE',
-        'keyUsage=critical,keyCertSign,cRLSign',
-        'subjectKeyIdentifier=hash',
-        '[leaf]',
-        'basicConstraints=critical,CA:FALSE',
-        'keyUsage=critical,digitalSignature,keyEncipherment',
-        'extendedKeyUsage=serverAuth',
-        `subjectAltName=${san}`,
-        '',
-      ].join('\n'),
-    );
-    const key = (name: string) => run(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`], dir);
+    const key = (name: string) => openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`], dir);
     key('root');
-    key('int');
     key('leaf');
-    run(['req', '-x509', '-new', '-key', 'root.key', '-subj', '/CN=h2doctor test root', '-days', '3650',
+    openssl(['req', '-x509', '-new', '-key', 'root.key', '-subj', '/CN=h2doctor lab root', '-days', '3650',
       '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', 'root.pem'], dir);
-    run(['req', '-new', '-key', 'int.key', '-subj', '/CN=h2doctor test intermediate', '-out', 'int.csr'], dir);
-    run(['x509', '-req', '-in', 'int.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-CAcreateserial', '-days', '3650',
-      '-extfile', 'ext.cnf', '-extensions', 'ca', '-out', 'int.pem'], dir);
-    run(['req', '-new', '-key', 'leaf.key', '-subj', `/CN=${hosts[0]}`, '-out', 'leaf.csr'], dir);
-    run(['x509', '-req', '-in', 'leaf.csr', '-CA', 'int.pem', '-CAkey', 'int.key', '-CAcreateserial', '-days', String(days),
-      '-extfile', 'ext.cnf', '-extensions', 'leaf', '-out', 'leaf.pem'], dir);
+    openssl(['req', '-x509', '-new', '-key', 'leaf.key', '-subj', '/CN=localhost', '-days', '30', '-CA', 'root.pem', '-CAkey', 'root.key',
+      '-addext', 'basicConstraints=critical,CA:FALSE', '-addext', 'extendedKeyUsage=serverAuth',
+      '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1', '-out', 'leaf.pem'], dir);
     const read = (f: string) => readFileSync(join(dir, f), 'utf8');
-    const pki: TestPki = {
-      rootCert: read('root.pem'),
-      intermediateCert: read('int.pem'),
-      key: read('leaf.key'),
-      leafCert: read('leaf.pem'),
-      chain: read('leaf.pem') + read('int.pem'),
-    };
-    cache.set(cacheKey, pki);
-    return pki;
+    made = { rootCert: read('root.pem'), key: read('leaf.key'), chain: read('leaf.pem') };
+    return made;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,4 +1,4 @@
-import type { TestPki } from './certs.js';
+import type { LabPki } from './certs.js';
 import { startLabServer } from './lab-server.js';
 
 /**
@@ -22,7 +22,7 @@ export interface InventoryService {
 
 export interface InventoryOptions {
   zone: string;
-  pki: TestPki;
+  pki: LabPki;
   /** Listen port (0 = any). */
   port?: number;
 }

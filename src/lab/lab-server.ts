@@ -1,7 +1,7 @@
 import http2 from 'node:http2';
 import { once } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
-import type { TestPki } from './certs.js';
+import type { LabPki } from './certs.js';
 
 /**
  * The TLS h2 listener the lab's services share: the full chain from the lab PKI, no HTTP/1
@@ -21,7 +21,7 @@ export interface LabServer {
   close(): Promise<void>;
 }
 
-export async function startLabServer(pki: TestPki, port = 0): Promise<LabServer> {
+export async function startLabServer(pki: LabPki, port = 0): Promise<LabServer> {
   const sockets = new Set<Socket>();
   let accepted = 0;
   let dead = false;

@@ -1,5 +1,5 @@
 import { monotonicClock } from '../clock.js';
-import { createTestPki } from './certs.js';
+import { createLabPki } from './certs.js';
 import { runScenario, type Calibration, type ScenarioMeasurement } from './run-scenario.js';
 import { fullSize, quickSize, scenarios, selectScenarios, type ScenarioName } from './scenarios.js';
 import { scenarioReport, evaluateTargets, type LabReport, type ScenarioReport } from './verdict.js';
@@ -27,7 +27,7 @@ export type LabEvent =
  */
 export async function runLab(options: LabOptions = {}, onEvent?: (e: LabEvent) => void, signal?: AbortSignal): Promise<LabReport> {
   const t0 = monotonicClock.now();
-  const pki = createTestPki();
+  const pki = createLabPki();
   const size = options.quick ? quickSize : fullSize;
   const names = selectScenarios(options.only);
   const seed = options.seed ?? 1;

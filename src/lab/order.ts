@@ -1,5 +1,5 @@
 import type http2 from 'node:http2';
-import type { TestPki } from './certs.js';
+import type { LabPki } from './certs.js';
 import { startLabServer } from './lab-server.js';
 
 /**
@@ -21,7 +21,7 @@ export interface StockAnswer {
 export type InventoryCaller = (sku: string) => Promise<StockAnswer>;
 
 export interface OrderOptions {
-  pki: TestPki;
+  pki: LabPki;
   /** Static assets pushed before each API response (0 = none). */
   pushAssets: number;
   /** Size of each static asset in bytes. */

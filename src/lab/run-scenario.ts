@@ -10,7 +10,7 @@ import { runProbe } from '../probe/probe.js';
 import { diagnose } from '../diagnose/diagnose.js';
 import type { Finding } from '../diagnose/finding.js';
 import { deriveBreakerOptions } from '../client/breaker-tuning.js';
-import type { TestPki } from './certs.js';
+import type { LabPki } from './certs.js';
 import { startInventory, type InventoryService } from './inventory.js';
 import { startOrder, type InventoryCaller, type OrderService, type OrderStats } from './order.js';
 import { naiveInventoryCaller } from './naive-inventory.js';
@@ -53,7 +53,7 @@ export interface ScenarioMeasurement {
 export interface RunScenarioOptions {
   spec: ScenarioSpec;
   size: LabSize;
-  pki: TestPki;
+  pki: LabPki;
   seed: number;
   calibration?: Calibration;
   /** Whether to probe the order service after the load (the probe's findings go in the report). */
@@ -193,7 +193,7 @@ interface BuiltCaller {
 function buildCaller(
   spec: ScenarioSpec,
   calibration: Calibration | undefined,
-  pki: TestPki,
+  pki: LabPki,
   invProxy: ChaosProxy,
   zoneA: InventoryService,
   zoneB: InventoryService,

@@ -1,5 +1,5 @@
 import type { Finding } from '../diagnose/finding.js';
-import { formatBytes, formatMs } from '../report/table.js';
+import { formatBytes, formatMs, formatPercent } from '../units.js';
 import type { ScenarioMeasurement } from './run-scenario.js';
 import { labConstants, type ScenarioName } from './scenarios.js';
 
@@ -102,7 +102,7 @@ function mechanism(r: ScenarioReport, m: ScenarioMeasurement): string {
   const p99 = formatMs(r.latency.p99);
   switch (r.name) {
     case 'healthy':
-      return `${r.requests} requests over ${r.connectionsOpened} reused connections (reuse ${(r.reuseRate * 100).toFixed(1)} %), no push: P99 ${p99} is the service itself.`;
+      return `${r.requests} requests over ${r.connectionsOpened} reused connections (reuse ${formatPercent(r.reuseRate)}), no push: P99 ${p99} is the service itself.`;
     case 'push-abuse':
       return `Every response dragged ${r.pushesPerResponse.toFixed(1)} pushed assets (${formatBytes(r.pushedBytes)} in all) through the ${labConstants.wanBandwidth} link ahead of the answers, so P99 rose to ${p99}.`;
     case 'no-reuse':

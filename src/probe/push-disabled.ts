@@ -4,7 +4,7 @@
  * connection with PROTOCOL_ERROR, but the tap has seen the frame first, and that is the evidence.
  */
 import { SettingId } from '../codec/types.js';
-import { h2ErrorName } from '../errors.js';
+import { h2ErrorName } from '../codec/names.js';
 import type { PushDisabledFacts } from './facts.js';
 import { firstSettings, settingValue } from './frame-facts.js';
 import type { ProbeConnection } from './connection.js';

@@ -7,7 +7,7 @@
  */
 import { constants as h2 } from 'node:http2';
 import type { Clock } from '../clock.js';
-import { h2ErrorName } from '../errors.js';
+import { h2ErrorName } from '../codec/names.js';
 import type { RequestFacts } from './facts.js';
 import type { ProbeConnection } from './connection.js';
 

@@ -1,5 +1,5 @@
 import type { BenchProgress } from '../bench/engine.js';
-import { formatMs } from './table.js';
+import { formatMs } from '../units.js';
 
 /** The one-line progress shown on a TTY (written with \r, so it overwrites itself). */
 export function renderBenchProgress(p: BenchProgress, total: number | null): string {

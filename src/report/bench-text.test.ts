@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BenchRecorder, Outcome } from '../bench/recorder.js';
 import { buildBenchResult } from '../bench/result.js';
 import { resolveBenchOptions } from '../bench/options.js';
-import { renderBenchText, groupThousands } from './bench-text.js';
+import { renderBenchText } from './bench-text.js';
 import { renderBenchJson } from './bench-json.js';
 import { renderBenchProgress } from './bench-progress.js';
 import { ConnectError } from '../errors.js';
@@ -55,8 +55,4 @@ test('partial results say so; JSON carries the error', () => {
 test('progress line: elapsed, done, req/s and p99 of the last second', () => {
   const line = renderBenchProgress({ elapsedMs: 2500, done: 1234, recentRequests: 500, recentP99: 3.2, recentSpanMs: 1000, warmup: false }, 10_000);
   assert.equal(line.trimEnd(), '\r2.5 s  done 1234/10000  500 req/s  p99 3.20 ms');
-});
-
-test('groupThousands groups digits in threes without ICU', () => {
-  assert.deepEqual([0, 7, 999, 1000, 12345, 302159, 1234567, -4500].map(groupThousands), ['0', '7', '999', '1,000', '12,345', '302,159', '1,234,567', '-4,500']);
 });

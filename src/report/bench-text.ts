@@ -1,7 +1,8 @@
 import type { BenchResult } from '../bench/result.js';
-import type { LatencySummary } from '../bench/histogram.js';
+import type { LatencySummary } from '../stats/log-linear-histogram.js';
 import { createStyle, type Style } from './style.js';
-import { formatBytes, formatMs, renderTable } from './table.js';
+import { renderTable } from './table.js';
+import { formatBytes, formatMs, formatNumber, formatPercent } from '../units.js';
 
 /** Text report of a bench run: h2load's essentials first, then what explains the tail. */
 export function renderBenchText(r: BenchResult, options: { colour?: boolean; connectionRows?: number } = {}): string {
@@ -11,7 +12,7 @@ export function renderBenchText(r: BenchResult, options: { colour?: boolean; con
   const load = s.rate !== null ? `open loop at ${s.rate} req/s` : s.durationMs !== null ? `closed loop for ${formatMs(s.durationMs)}` : `closed loop, ${s.requests} requests`;
   out.push(st.bold(`h2doctor bench ${r.url}`) + ` — ${s.connections} connections × ${s.streams} streams, ${s.workers} worker${s.workers > 1 ? 's' : ''}, ${load}${s.warmupMs ? `, warmup ${formatMs(s.warmupMs)}` : ''}`);
   if (r.partial) out.push(st.yellow(`partial results: the run stopped early${r.error ? ` (${r.error.message})` : ''}`));
-  out.push(`finished in ${formatMs(r.durationMs)}, ${num(r.rps)} req/s, ${formatBytes(r.bytes.in)} in, ${formatBytes(r.bytes.out)} out`);
+  out.push(`finished in ${formatMs(r.durationMs)}, ${formatNumber(r.rps)} req/s, ${formatBytes(r.bytes.in)} in, ${formatBytes(r.bytes.out)} out`);
   const q = r.requests;
   const failedParts = [`${q.httpErrors} http errors`, `${q.reset} reset`, `${q.errored} errored`, `${q.timeout} timeout`].join(', ');
   out.push(`requests: ${q.total} total, ${q.succeeded} succeeded, ${q.failed ? st.red(`${q.failed} failed`) : '0 failed'} (${failedParts})${q.retried ? `, ${q.retried} retried after GOAWAY` : ''}`);
@@ -33,7 +34,7 @@ export function renderBenchText(r: BenchResult, options: { colour?: boolean; con
   ));
 
   const c = r.connections;
-  out.push(`connections: ${c.opened} opened, ${c.reconnects} reconnects, reuse ${(c.reuseRate * 100).toFixed(2)} %, ${num(c.requestsPerConnection)} requests/connection; connect p50 ${formatMs(c.connectMs.p50)} max ${formatMs(c.connectMs.max)}${c.tlsMs.count ? `; TLS p50 ${formatMs(c.tlsMs.p50)} max ${formatMs(c.tlsMs.max)}` : ''}`);
+  out.push(`connections: ${c.opened} opened, ${c.reconnects} reconnects, reuse ${formatPercent(c.reuseRate, 2)}, ${formatNumber(c.requestsPerConnection)} requests/connection; connect p50 ${formatMs(c.connectMs.p50)} max ${formatMs(c.connectMs.max)}${c.tlsMs.count ? `; TLS p50 ${formatMs(c.tlsMs.p50)} max ${formatMs(c.tlsMs.max)}` : ''}`);
   const resets = Object.entries(r.resets.byCode).map(([k, v]) => `${k} ×${v}`);
   out.push(`RST_STREAM received: ${resets.length ? st.yellow(resets.join(', ')) : 'none'}; sent: ${r.resets.sent}`);
   out.push(`GOAWAY: ${r.goaways.length ? st.yellow(goawaySummary(r)) : 'none'}`);
@@ -60,7 +61,7 @@ export function renderBenchText(r: BenchResult, options: { colour?: boolean; con
     out.push(st.bold('intervals'));
     out.push(renderTable(
       ['start', 'requests', 'req/s', 'failures', 'p50', 'p99', 'max'],
-      r.intervals.map((i) => [formatMs(i.startMs), String(i.requests), num(i.rps), String(i.failures), formatMs(i.p50), formatMs(i.p99), formatMs(i.max)]),
+      r.intervals.map((i) => [formatMs(i.startMs), String(i.requests), formatNumber(i.rps), String(i.failures), formatMs(i.p50), formatMs(i.p99), formatMs(i.max)]),
     ));
   }
   const sc = r.selfCheck;
@@ -78,19 +79,4 @@ function goawaySummary(r: BenchResult): string {
 
 function warn(st: Style, text: string): string {
   return st.yellow(`warning: ${text}`);
-}
-
-function num(n: number): string {
-  return n >= 100 ? groupThousands(Math.round(n)) : n.toFixed(n >= 10 ? 1 : 2);
-}
-
-/** 1234567 → "1,234,567". Not toLocaleString: its first call loads ICU, ~12 ms of CPU in a short run. */
-export function groupThousands(n: number): string {
-  const digits = String(Math.abs(n));
-  let out = '';
-  for (let i = 0; i < digits.length; i++) {
-    if (i > 0 && (digits.length - i) % 3 === 0) out += ',';
-    out += digits[i];
-  }
-  return n < 0 ? '-' + out : out;
 }

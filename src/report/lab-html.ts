@@ -1,5 +1,5 @@
 import type { LabReport, ScenarioReport } from '../lab/verdict.js';
-import { formatBytes, formatMs } from './table.js';
+import { formatBytes, formatMs, formatPercent } from '../units.js';
 
 /**
  * The lab's HTML report: one self-contained page (inline CSS and SVG, no scripts, no network)
@@ -51,7 +51,7 @@ function scenarioTable(rows: ScenarioReport[]): string {
   const head = ['scenario', 'req/s', 'p50', 'p99', 'p99.9', 'failed', 'connections', 'reuse', 'pushes/resp', 'pushed', 'probe findings'];
   const body = rows.map((r) => [
     esc(r.name), r.rps.toFixed(0), formatMs(r.latency.p50), formatMs(r.latency.p99), formatMs(r.latency.p999),
-    `${r.failedRequests} / ${r.requests}`, String(r.connectionsOpened), `${(r.reuseRate * 100).toFixed(1)} %`,
+    `${r.failedRequests} / ${r.requests}`, String(r.connectionsOpened), formatPercent(r.reuseRate),
     r.pushesPerResponse.toFixed(1), formatBytes(r.pushedBytes),
     esc(r.findings.map((f) => `${f.id} (${f.severity})`).join(', ') || '-'),
   ]);

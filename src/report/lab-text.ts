@@ -1,6 +1,7 @@
 import type { LabReport } from '../lab/verdict.js';
 import { createStyle } from './style.js';
-import { formatBytes, formatMs, renderTable } from './table.js';
+import { renderTable } from './table.js';
+import { formatBytes, formatMs, formatPercent } from '../units.js';
 
 /**
  * The lab's terminal report: one table comparing the scenarios, then a verdict line each
@@ -16,7 +17,7 @@ export function renderLabText(report: LabReport, colour: boolean): string {
     formatMs(r.latency.p999),
     `${r.failedRequests}/${r.requests}`,
     String(r.connectionsOpened),
-    `${(r.reuseRate * 100).toFixed(1)} %`,
+    formatPercent(r.reuseRate),
     r.pushesPerResponse.toFixed(1),
     formatBytes(r.pushedBytes),
     r.findings.filter((f) => f.severity !== 'info').map((f) => f.id).join(',') || '-',

@@ -3,13 +3,12 @@
  * plain object out; times in milliseconds.
  */
 import type { Finding } from '../diagnose/finding.js';
-import { summarise, type LatencySummary } from '../diagnose/percentile.js';
+import { summariseTail, type TailSummary } from '../stats/percentile.js';
 import type { CertFacts, ProbeFacts } from '../probe/facts.js';
-import { SettingId, type Setting } from '../codec/types.js';
+import type { Setting } from '../codec/types.js';
+import { settingName } from '../codec/names.js';
 
 export const PROBE_JSON_SCHEMA = 'h2doctor.probe/1';
-
-const settingNames = new Map<number, string>(Object.entries(SettingId).map(([name, id]) => [id, `SETTINGS_${name}`]));
 
 /** A SETTINGS parameter with its RFC 9113 §6.5.2 name (`UNKNOWN_0x..` for ids we do not know). */
 export interface NamedSetting {
@@ -19,7 +18,7 @@ export interface NamedSetting {
 }
 
 export function nameSettings(settings: readonly Setting[]): NamedSetting[] {
-  return settings.map((s) => ({ id: s.id, name: settingNames.get(s.id) ?? `UNKNOWN_0x${s.id.toString(16)}`, value: s.value }));
+  return settings.map((s) => ({ id: s.id, name: settingName(s.id) ?? `UNKNOWN_0x${s.id.toString(16)}`, value: s.value }));
 }
 
 export interface ProbeJsonReport {
@@ -52,7 +51,7 @@ export interface ProbeJsonReport {
     list: ProbeFacts['pushes'];
     afterDisabled: ProbeFacts['pushDisabled'];
   };
-  latency: { ttfb: LatencySummary; total: LatencySummary };
+  latency: { ttfb: TailSummary; total: TailSummary };
   resets: ProbeFacts['resets'];
   flowControlStalls: ProbeFacts['flowControlStalls'];
   idle: ProbeFacts['idle'];
@@ -101,8 +100,8 @@ export function probeJsonReport(facts: ProbeFacts, findings: readonly Finding[])
       afterDisabled: facts.pushDisabled,
     },
     latency: {
-      ttfb: summarise(ok.map((r) => r.ttfbMs).filter((v): v is number => v !== null)),
-      total: summarise(ok.map((r) => r.totalMs).filter((v): v is number => v !== null)),
+      ttfb: summariseTail(ok.map((r) => r.ttfbMs).filter((v): v is number => v !== null)),
+      total: summariseTail(ok.map((r) => r.totalMs).filter((v): v is number => v !== null)),
     },
     resets: facts.resets,
     flowControlStalls: facts.flowControlStalls,

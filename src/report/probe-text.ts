@@ -5,11 +5,12 @@
  * only through the given Style.
  */
 import type { Finding, Severity } from '../diagnose/finding.js';
-import { h2ErrorName } from '../errors.js';
+import { h2ErrorName } from '../codec/names.js';
 import type { ProbeFacts } from '../probe/facts.js';
 import { probeJsonReport } from './probe-json.js';
 import type { Style } from './style.js';
-import { formatBytes, formatMs, renderTable } from './table.js';
+import { renderTable } from './table.js';
+import { formatBytes, formatMs } from '../units.js';
 
 function mark(s: Severity, style: Style): string {
   if (s === 'error') return style.red('✖ error');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderTable, formatMs, formatBytes } from './table.js';
+import { renderTable } from './table.js';
 import { createStyle } from './style.js';
 
 test('columns align, numbers right, colour codes do not shift widths', () => {
@@ -12,10 +12,6 @@ test('columns align, numbers right, colour codes do not shift widths', () => {
   assert.ok(lines[2]!.endsWith('\x1b[31m10 ms\x1b[39m'));
 });
 
-test('unit formatting', () => {
-  assert.equal(formatMs(0.25), '250 µs');
-  assert.equal(formatMs(12.345), '12.3 ms');
-  assert.equal(formatMs(2500), '2.50 s');
-  assert.equal(formatBytes(32 * 1024), '32.0 KiB');
+test('a style without colour leaves text as it is', () => {
   assert.equal(createStyle(false).red('x'), 'x');
 });

@@ -11,7 +11,7 @@ import { SlowRequestLog, type SlowRequest, type SlowRequestOptions } from './slo
 import { bump, createServerStats, type ServerStats, type SessionCloseReason } from './stats.js';
 import { acquireStreamHooks, type StreamHookContext } from './stream-hooks.js';
 import { createTraceIdGenerator, traceContextWanted, traceStorage, swapEmittingTrace } from './trace.js';
-import { h2CodeLabel } from './h2-code-name.js';
+import { h2ErrorLabel } from '../codec/names.js';
 import { closeGracefully, type GracefulCloseOptions, type GracefulCloseResult } from './graceful-close.js';
 import { buildSnapshot, type ServerSnapshot } from './snapshot.js';
 import { createMetricsHandler, createSnapshotHandler, type CompatHandler } from './handlers.js';
@@ -139,7 +139,7 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
     session.goaway = function countedGoaway(this: RecordedSession, code?: number, ...rest: unknown[]) {
       if (!this.destroyed) {
         rec.closeCause ??= 'goaway_sent';
-        bump(stats.goaways.sent, h2CodeLabel(code ?? 0));
+        bump(stats.goaways.sent, h2ErrorLabel(code ?? 0));
       }
       return (baseGoaway as (...a: unknown[]) => void).call(this, code, ...rest);
     };
@@ -158,7 +158,7 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
 
   function onSessionGoaway(this: RecordedSession, code: number): void {
     recordOf(this).closeCause ??= 'goaway_received';
-    bump(stats.goaways.received, h2CodeLabel(code));
+    bump(stats.goaways.received, h2ErrorLabel(code));
   }
   function onSessionTimeout(this: RecordedSession): void {
     recordOf(this).closeCause ??= 'idle_timeout';
@@ -209,7 +209,7 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
     stats.streams.active--;
     rec.session.streamsOpen--;
     const code = stream.rstCode ?? 0;
-    if (code !== 0 && !rec.session.destroying) bump(rec.localClose ? stats.resets.sent : stats.resets.received, h2CodeLabel(code));
+    if (code !== 0 && !rec.session.destroying) bump(rec.localClose ? stats.resets.sent : stats.resets.received, h2ErrorLabel(code));
     const rawStatus = stream.sentHeaders?.[':status'];
     const status = rawStatus === undefined ? 0 : Number(rawStatus);
     const durationMs = end - rec.startedAt;

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { P2Quantile } from './quantile.js';
+import { P2Quantile } from '../stats/p2-quantile.js';
 
 /**
  * Slow-request capture: the "colour the P99 traces" step of the incident, for Node. Requests

@@ -3,7 +3,7 @@ import { PushDeniedError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import { decidePush, type PushLogLimiter, type PushPolicy } from './push-policy.js';
 import { bump, type ServerStats } from './stats.js';
-import { h2CodeLabel } from './h2-code-name.js';
+import { h2ErrorLabel } from '../codec/names.js';
 import { kStreamRecord, type RecordedStream, type StreamRecord } from './records.js';
 
 /**
@@ -217,11 +217,11 @@ function onPushedClose(this: PushedStream): void {
   if (code === 0 || owner === undefined || owner.session.destroying) return;
   const { stats } = owner.hooks;
   if (this[kPushLocalClose] === true) {
-    bump(stats.resets.sent, h2CodeLabel(code));
+    bump(stats.resets.sent, h2ErrorLabel(code));
   } else {
     // The client refused or abandoned the push: RST_STREAM on the even stream id
     // (RFC 9113 §8.4: a client cancels a push with RST_STREAM, usually CANCEL).
-    bump(stats.resets.received, h2CodeLabel(code));
+    bump(stats.resets.received, h2ErrorLabel(code));
     stats.pushes.cancelled++;
   }
 }

@@ -14,8 +14,8 @@
  * Pure: events in, strings out. Stateful only in remembering which streams have had their first
  * HEADERS, for the "; Open new stream" / "; First response header" notes.
  */
-import { H2ErrorCode } from '../errors.js';
-import { Flag, SettingId, type Frame, type HeaderField } from '../codec/types.js';
+import { Flag, type Frame, type HeaderField } from '../codec/types.js';
+import { errorCodeName, extensionFrameName, settingName } from '../codec/names.js';
 import type { TapDecodeError, TapEvent } from './tap-decoder.js';
 
 export interface FrameLogOptions {
@@ -26,18 +26,6 @@ export interface FrameLogOptions {
 /** Continuation lines are indented under the frame name, as nghttp does. */
 const INDENT = '          ';
 
-const errorNames = new Map<number, string>(Object.entries(H2ErrorCode).map(([name, code]) => [code, name]));
-
-const settingNames = new Map<number, string>(
-  Object.entries(SettingId).map(([name, id]) => [id, `SETTINGS_${name}`]),
-);
-
-const extensionFrameNames = new Map<number, string>([
-  [0xa, 'ALTSVC'],
-  [0xc, 'ORIGIN'],
-  [0x10, 'PRIORITY_UPDATE'],
-]);
-
 /** `[  0.060]`: seconds and milliseconds since the tap started, truncated like nghttp. */
 export function formatTimestamp(t: number): string {
   const ms = Math.max(0, Math.floor(t));
@@ -46,7 +34,7 @@ export function formatTimestamp(t: number): string {
 
 /** `CANCEL(0x08)`: an HTTP/2 error code (RFC 9113 §7) the way nghttp prints it. */
 export function formatErrorCode(code: number): string {
-  return `${errorNames.get(code) ?? 'UNKNOWN'}(0x${hex2(code)})`;
+  return `${errorCodeName(code) ?? 'UNKNOWN'}(0x${hex2(code)})`;
 }
 
 /** Formats a sequence of events; one {@link FrameLog} for the whole connection. */
@@ -105,7 +93,7 @@ export class FrameLog {
         return `${INDENT}(error_code=${formatErrorCode(f.errorCode)})\n`;
       case 'SETTINGS':
         return `${INDENT}(niv=${f.settings.length})\n` +
-          f.settings.map((s) => `${INDENT}[${settingNames.get(s.id) ?? 'UNKNOWN'}(0x${hex2(s.id)}):${s.value}]\n`).join('');
+          f.settings.map((s) => `${INDENT}[${settingName(s.id) ?? 'UNKNOWN'}(0x${hex2(s.id)}):${s.value}]\n`).join('');
       case 'PUSH_PROMISE':
         return `${INDENT}(padlen=${padlen(f.flags, f.padLength)}, promised_stream_id=${f.promisedStreamId})\n`;
       case 'PING':
@@ -115,7 +103,7 @@ export class FrameLog {
       case 'WINDOW_UPDATE':
         return `${INDENT}(window_size_increment=${f.windowSizeIncrement})\n`;
       case 'UNKNOWN':
-        return `${INDENT}(type=0x${hex2(f.frameType)}${extensionFrameNames.has(f.frameType) ? ` ${extensionFrameNames.get(f.frameType)}` : ''})\n`;
+        return `${INDENT}(type=0x${hex2(f.frameType)}${extensionFrameName(f.frameType) !== undefined ? ` ${extensionFrameName(f.frameType)}` : ''})\n`;
     }
   }
 

@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Command } from '../command.js';
-import { parseFlags } from '../flags.js';
-import { parseCount, parseDuration, parseSize, parseTargetUrl } from '../units.js';
+import { fileFlagError, parseFlags, parseTargetUrl, readFlagFile, usageOf } from '../flags.js';
+import { parseCount, parseDuration, parseSize } from '../../units.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { benchDefaults, resolveBenchOptions, type BenchOptions, type PushMode } from '../../bench/options.js';
 import type { BenchProgress } from '../../bench/engine.js';
@@ -67,16 +67,12 @@ const flags = {
   out: { type: 'string' },
 } as const;
 
-function readFlagFile(path: string, flag: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new UsageError(`${flag}: cannot read '${path}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-}
-
 /** Flags → BenchOptions; every bad value is a UsageError naming its flag. */
 export function benchOptionsFromArgs(argv: string[]): { options: BenchOptions; json: boolean; out: string | undefined } {
+  return usageOf(() => benchFlags(argv));
+}
+
+function benchFlags(argv: string[]): { options: BenchOptions; json: boolean; out: string | undefined } {
   const { values: v, positionals } = parseFlags(argv, flags, 1);
   const url = parseTargetUrl(positionals[0], 'bench');
   const push = (v.push ?? 'accept') as PushMode;
@@ -125,14 +121,15 @@ export function benchOptionsFromArgs(argv: string[]): { options: BenchOptions; j
   try {
     return { options: resolveBenchOptions(input), json: v.json ?? false, out: v.out };
   } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message.replace(/^workers/, '--workers').replace(/^requests/, '--requests'));
+    // The library names its options; the user typed flags.
+    if (err instanceof ConfigError) throw new ConfigError(err.message.replace(/^workers/, '--workers').replace(/^requests/, '--requests'), { cause: err });
     throw err;
   }
 }
 
 function positiveDuration(text: string, flag: string): number {
   const ms = parseDuration(text, flag, 's');
-  if (ms <= 0) throw new UsageError(`${flag}: must be more than 0`);
+  if (ms <= 0) throw new ConfigError(`${flag}: must be more than 0`);
   return ms;
 }
 
@@ -173,7 +170,7 @@ export const command: Command = {
         try {
           writeFileSync(out, renderBenchJson(result));
         } catch (err) {
-          throw new UsageError(`--out: cannot write '${out}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+          throw fileFlagError('--out', 'write', out, err);
         }
       }
     }

@@ -1,9 +1,9 @@
-import { readFileSync, createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import type { Command } from '../command.js';
 import type { CliIO } from '../io.js';
-import { parseFlags } from '../flags.js';
-import { parseDuration } from '../units.js';
+import { fileFlagError, parseFlags, readFlagFile, usageOf } from '../flags.js';
+import { parseDuration } from '../../units.js';
 import { ScenarioError, UsageError } from '../../errors.js';
 import { faultKinds, parseFault, describeFault, type Fault } from '../../chaos/fault-spec.js';
 import { parseScenario, type Scenario } from '../../chaos/scenario.js';
@@ -84,11 +84,7 @@ function fillBareFlags(argv: string[]): string[] {
 }
 
 function readText(path: string, flag: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`${flag}: cannot read '${path}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  return readFlagFile(path, flag).toString('utf8');
 }
 
 /** Parses the fault flags in the order given; a bad value is a UsageError (exit 2). */
@@ -147,22 +143,12 @@ export const command: Command = {
     if (listens.length > 0 && listens.length !== upstreams.length) {
       throw new UsageError(`give one --upstream per --listen (got ${listens.length} --listen, ${upstreams.length} --upstream)`);
     }
-    for (const [flag, list] of [['--listen', listens], ['--upstream', upstreams]] as const) {
-      for (const text of list) {
-        try {
-          parseHostPort(text, flag);
-        } catch (err) {
-          throw new UsageError((err as Error).message, { cause: err });
-        }
+    usageOf(() => {
+      for (const [flag, list] of [['--listen', listens], ['--upstream', upstreams]] as const) {
+        for (const text of list) parseHostPort(text, flag);
       }
-    }
-    if (values.api !== undefined) {
-      try {
-        parseHostPort(values.api, '--api');
-      } catch (err) {
-        throw new UsageError((err as Error).message, { cause: err });
-      }
-    }
+      if (values.api !== undefined) parseHostPort(values.api, '--api');
+    });
     if (upstreams.length === 0 && values.scenario === undefined && values.api === undefined) {
       throw new UsageError('chaos: give --listen and --upstream, --scenario FILE, or --api ADDR');
     }
@@ -174,7 +160,7 @@ export const command: Command = {
       if (!/^-?\d+$/.test(values.seed)) throw new UsageError(`--seed: '${values.seed}' is not an integer`);
       seed = Number(values.seed);
     }
-    const durationMs = values.duration === undefined ? undefined : parseDuration(values.duration, '--duration');
+    const durationMs = values.duration === undefined ? undefined : usageOf(() => parseDuration(values.duration!, '--duration'));
     const tls = values['tls-cert'] !== undefined
       ? {
           cert: readText(values['tls-cert'], '--tls-cert'), key: readText(values['tls-key']!, '--tls-key'),
@@ -190,7 +176,7 @@ export const command: Command = {
       try {
         await once(logStream, 'open');
       } catch (err) {
-        throw new UsageError(`--log: cannot write '${values.log}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+        throw fileFlagError('--log', 'write', values.log, err);
       }
     }
     const flagRoutes = upstreams.map((upstream, i) => ({ upstream, listen: listens[i], faults }));

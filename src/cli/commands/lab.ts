@@ -5,8 +5,8 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from '../command.js';
 import type { CliIO } from '../io.js';
-import { parseFlags } from '../flags.js';
-import { parseCount } from '../units.js';
+import { fileFlagError, parseFlags, usageOf } from '../flags.js';
+import { parseCount } from '../../units.js';
 import { CheckFailedError, UsageError } from '../../errors.js';
 import { runLab, type LabEvent } from '../../lab/lab.js';
 import { scenarioNames } from '../../lab/scenarios.js';
@@ -57,13 +57,13 @@ async function run(argv: string[], io: CliIO, signal: AbortSignal): Promise<numb
     const unknown = only.filter((n) => !(scenarioNames as readonly string[]).includes(n));
     if (unknown.length || only.length === 0) throw new UsageError(`--only: unknown scenario '${unknown[0] ?? values.only}' (known: ${scenarioNames.join(', ')})`);
   }
-  const seed = values.seed === undefined ? 1 : parseCount(values.seed, '--seed', true);
+  const seed = values.seed === undefined ? 1 : usageOf(() => parseCount(values.seed!, '--seed', true));
   const report = await runLab({ quick: values.quick ?? false, only, seed, probe: !values['no-probe'] }, progress(io), signal);
   if (values.html) {
     try {
       await writeFile(values.html, renderLabHtml(report));
     } catch (err) {
-      throw new UsageError(`--html: cannot write '${values.html}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
+      throw fileFlagError('--html', 'write', values.html, err);
     }
   }
   io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderLabText(report, io.isTTY));

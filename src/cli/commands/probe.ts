@@ -2,13 +2,13 @@
  * `h2doctor probe <url>`: thin. Parses flags, runs the probe (src/probe), judges it
  * (src/diagnose), renders (src/report/probe-*), and maps --fail-on to the exit code.
  */
-import { readFile } from 'node:fs/promises';
 import type { Command } from '../command.js';
 import type { CliIO } from '../io.js';
-import { parseFlags } from '../flags.js';
-import { parseCount, parseDuration, parseTargetUrl } from '../units.js';
+import { parseFlags, parseTargetUrl, readFlagFile, usageOf } from '../flags.js';
+import { parseCount, parseDuration } from '../../units.js';
 import { CheckFailedError, UsageError } from '../../errors.js';
-import { runProbe } from '../../probe/probe.js';
+import { runProbe, type ProbeOptions } from '../../probe/probe.js';
+import type { Severity } from '../../diagnose/finding.js';
 import { diagnose } from '../../diagnose/diagnose.js';
 import { atOrAbove, isSeverity } from '../../diagnose/finding.js';
 import { renderProbeJson } from '../../report/probe-json.js';
@@ -68,15 +68,15 @@ function parseHeader(text: string): [string, string] {
   return [name, text.slice(i + 1).trim()];
 }
 
-async function readInput(path: string, flag: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (err) {
-    throw new UsageError(`${flag}: cannot read '${path}' (${(err as NodeJS.ErrnoException).code ?? 'error'})`, { cause: err });
-  }
+interface ProbeFlags {
+  probe: ProbeOptions;
+  failOn: Severity;
+  json: boolean;
+  frames: boolean;
 }
 
-async function run(argv: string[], io: CliIO, signal: AbortSignal): Promise<number> {
+/** Flags → probe options; every bad value is a UsageError naming its flag. */
+function probeFlags(argv: string[]): ProbeFlags {
   const { values, positionals } = parseFlags(argv, options, 1);
   const url = parseTargetUrl(positionals[0], 'probe');
   const requests = values.requests === undefined ? 20 : parseCount(values.requests, '--requests');
@@ -89,10 +89,18 @@ async function run(argv: string[], io: CliIO, signal: AbortSignal): Promise<numb
   const method = (values.method ?? 'GET').toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method: '${values.method}' is not a method`);
   const headers = (values.header ?? []).map(parseHeader);
-  const body = values.data === undefined ? null : await readInput(values.data, '--data');
-  const ca = await Promise.all((values.ca ?? []).map(async (f) => (await readInput(f, '--ca')).toString('utf8')));
+  const body = values.data === undefined ? null : readFlagFile(values.data, '--data');
+  const ca = (values.ca ?? []).map((f) => readFlagFile(f, '--ca').toString('utf8'));
+  return {
+    probe: { url, requests, concurrency, method, headers, body, insecure: values.insecure ?? false, ca, idleWaitMs, timeoutMs },
+    failOn, json: values.json ?? false, frames: values.frames ?? false,
+  };
+}
 
-  const result = await runProbe({ url, requests, concurrency, method, headers, body, insecure: values.insecure ?? false, ca, idleWaitMs, timeoutMs }, signal);
+async function run(argv: string[], io: CliIO, signal: AbortSignal): Promise<number> {
+  const values = usageOf(() => probeFlags(argv));
+  const failOn = values.failOn;
+  const result = await runProbe(values.probe, signal);
   const findings = diagnose(result.facts);
   if (values.json) {
     io.stdout.write(renderProbeJson(result.facts, findings));

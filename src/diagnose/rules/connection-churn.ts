@@ -1,6 +1,6 @@
 import type { Finding, Rule } from '../finding.js';
 import type { ConnectionEnd } from '../../probe/facts.js';
-import { h2ErrorName } from '../../errors.js';
+import { h2ErrorName } from '../../codec/names.js';
 
 /** One phrase for how a connection ended. */
 export function describeEnd(end: ConnectionEnd): string {

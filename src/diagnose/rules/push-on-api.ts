@@ -1,5 +1,5 @@
 import type { Finding, Rule } from '../finding.js';
-import { formatBytes } from '../../report/table.js';
+import { formatBytes } from '../../units.js';
 
 /** A document is the one kind of response push was designed for (RFC 9113 §8.4: pushing subresources of a page). */
 function isDocument(contentType: string | null): boolean {

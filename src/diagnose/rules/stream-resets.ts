@@ -1,5 +1,6 @@
 import type { Finding, Rule } from '../finding.js';
-import { H2ErrorCode, h2ErrorName } from '../../errors.js';
+import { H2ErrorCode } from '../../errors.js';
+import { h2ErrorName } from '../../codec/names.js';
 
 export const streamResetsRule: Rule = {
   id: 'stream-resets',

@@ -1,5 +1,5 @@
 import type { Finding, Rule } from '../finding.js';
-import { percentile } from '../percentile.js';
+import { percentile } from '../../stats/percentile.js';
 
 /** Tail over median above this is worth a look; below it a loopback probe is just noise. */
 const RATIO = 10;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import tls from 'node:tls';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createTestPki } from './certs.js';
+import { createTestPki } from './support/certs.js';
 
 async function handshake(cert: string, ca: string): Promise<{ authorized: boolean; error: string | null }> {
   const pki = createTestPki();

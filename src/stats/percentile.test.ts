@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { percentile, summarise } from './percentile.js';
+import { percentile, summariseTail } from './percentile.js';
 
 test('nearest-rank percentiles', () => {
   const v = Array.from({ length: 100 }, (_, i) => 100 - i); // 100..1 unsorted
@@ -8,5 +8,5 @@ test('nearest-rank percentiles', () => {
   assert.equal(percentile(v, 0.99), 99);
   assert.equal(percentile([7], 0.99), 7);
   assert.equal(percentile([], 0.5), null);
-  assert.deepEqual(summarise([3, 1, 2]), { p50: 2, p99: 3, max: 3 });
+  assert.deepEqual(summariseTail([3, 1, 2]), { p50: 2, p99: 3, max: 3 });
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LatencyHistogram } from './histogram.js';
+import { LatencyHistogram } from './log-linear-histogram.js';
 import { createRandom } from '../random.js';
 
 test('values below 2^S µs are exact; percentiles follow ranks', () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { P2Quantile } from './quantile.js';
+import { P2Quantile } from './p2-quantile.js';
 import { createRandom } from '../random.js';
 import { ConfigError } from '../errors.js';
 
