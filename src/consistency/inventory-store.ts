@@ -112,7 +112,16 @@ export class InventoryStore {
       const undo = live.slice(keep);
       if (undo.length === 0) {
         const any = await tx.all<{ n: number }>(`SELECT CAST(COUNT(*) AS BIGINT) AS n FROM inventory_reservation WHERE trace_id = ?`, [traceId]);
-        return Number(any[0]!.n) > 0 ? 'duplicate' : 'none';
+        if (Number(any[0]!.n) > 0) return 'duplicate';
+        // A release that overtook its reserve (both were pending; the relay sends in parallel):
+        // leave a tombstone under the trace-id key, so the late reserve is absorbed, not applied.
+        if (keep === 0) {
+          await tx.run(
+            `INSERT INTO inventory_reservation (reservation_id, trace_id, order_id, sku, qty, status, created_ms) VALUES (?, ?, '', '', 0, 'released', ?) ON CONFLICT DO NOTHING`,
+            [traceId, traceId, this.now()],
+          );
+        }
+        return 'none';
       }
       for (const r of undo) {
         await tx.run(`UPDATE inventory_reservation SET status = 'released' WHERE reservation_id = ?`, [r.reservationId]);

@@ -132,6 +132,23 @@ export class OrderStore {
     await this.db.run(`UPDATE order_wal SET status = 'delivered', delivered_ms = ? WHERE id = ?`, [this.now(), id]);
   }
 
+  /** Records the start of a send for several rows in one statement (one commit for a batch). */
+  async markAttempts(rows: Array<{ id: number; nextAttemptMs: number }>): Promise<void> {
+    if (rows.length === 0) return;
+    await this.db.transaction(async (tx) => {
+      for (const r of rows) await tx.run(`UPDATE order_wal SET attempts = attempts + 1, next_attempt_ms = ? WHERE id = ? AND status = 'pending'`, [r.nextAttemptMs, r.id]);
+    });
+  }
+
+  /** Marks several rows delivered in one transaction. */
+  async markDeliveredMany(ids: number[]): Promise<void> {
+    if (ids.length === 0) return;
+    const now = this.now();
+    await this.db.transaction(async (tx) => {
+      for (const id of ids) await tx.run(`UPDATE order_wal SET status = 'delivered', delivered_ms = ? WHERE id = ?`, [now, id]);
+    });
+  }
+
   /** Count and age (ms) of the oldest pending row; age 0 when none. */
   async pendingSummary(): Promise<{ pending: number; oldestAgeMs: number }> {
     const rows = await this.db.all<{ n: number; oldest: number | null }>(

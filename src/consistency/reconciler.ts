@@ -45,16 +45,29 @@ export interface ReconcileResult {
   wallMs: number;
 }
 
-/** Reads reservations through inventory's `/inventory/verify`. */
-export function httpReservationSource(client: H2Client, timeoutMs: number): ReservationSource {
+/**
+ * Reads reservations through inventory's `/inventory/verify`. A page read that fails (a
+ * stalled or reset connection) is tried again, up to `attempts` times: one bad connection
+ * should not void a pass over a million rows.
+ */
+export function httpReservationSource(client: H2Client, timeoutMs: number, attempts = 4): ReservationSource {
+  async function once(path: string, signal?: AbortSignal): Promise<ReservationRow[]> {
+    const res = await client.request({ path, timeoutMs, ...(signal ? { signal } : {}) });
+    const text = await res.text();
+    if (res.status !== 200) throw new Error(`inventory /inventory/verify answered ${res.status}: ${text.slice(0, 200)}`);
+    return (JSON.parse(text) as { rows: ReservationRow[] }).rows;
+  }
   return {
     async reservationsAfter(cursor: ReservationCursor, upTo: string | undefined, limit: number, signal?: AbortSignal) {
       const q = new URLSearchParams({ afterTrace: cursor.traceId, afterId: cursor.reservationId, limit: String(limit) });
       if (upTo !== undefined) q.set('upTo', upTo);
-      const res = await client.request({ path: `/inventory/verify?${q}`, timeoutMs, ...(signal ? { signal } : {}) });
-      const text = await res.text();
-      if (res.status !== 200) throw new Error(`inventory /inventory/verify answered ${res.status}: ${text.slice(0, 200)}`);
-      return (JSON.parse(text) as { rows: ReservationRow[] }).rows;
+      for (let i = 1; ; i++) {
+        try {
+          return await once(`/inventory/verify?${q}`, signal);
+        } catch (err) {
+          if (i >= attempts || signal?.aborted) throw err;
+        }
+      }
     },
   };
 }

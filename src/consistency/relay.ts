@@ -82,15 +82,29 @@ export function startRelay(options: RelayOptions): Relay {
   const stop = new AbortController();
   let pendingZeroWaiters: Array<() => void> = [];
 
+  // Delivered marks are written in batches: one commit for many rows. A crash before the flush
+  // only means those rows are sent again, and inventory absorbs them.
+  let toMark: number[] = [];
+  let flushing: Promise<void> | undefined;
+  function markDelivered(id: number): Promise<void> {
+    toMark.push(id);
+    flushing ??= new Promise<void>((r) => setImmediate(r)).then(async () => {
+      const ids = toMark;
+      toMark = [];
+      flushing = undefined;
+      await store.markDeliveredMany(ids);
+    });
+    return flushing;
+  }
+
   async function sendOne(row: WalRow): Promise<void> {
     if (row.attempts > 0) {
       stats.redelivered++;
       metrics?.redeliveries.inc();
     }
-    await store.markAttempt(row.id, now() + timeoutMs + backoffDelay(row.attempts + 1, random, backoff));
     try {
       const outcome = await deliverWalRow(client, row, random, timeoutMs, stop.signal);
-      await store.markDelivered(row.id);
+      await markDelivered(row.id);
       stats.delivered++;
       metrics?.deliveries.inc({ kind: row.kind });
       if (outcome === 'duplicate') stats.duplicatesAnswered++;
@@ -102,12 +116,26 @@ export function startRelay(options: RelayOptions): Relay {
     options.onCount?.({ ...stats });
   }
 
+  // A window of sends in flight, refilled as each one settles: one stalled send does not hold
+  // up the others (no head-of-line blocking behind a batch).
+  const inFlight = new Set<number>();
+  let wake: (() => void) | undefined;
+  const nap = (ms: number) =>
+    new Promise<void>((r) => {
+      const t = setTimeout(() => { wake = undefined; r(); }, ms);
+      wake = () => { clearTimeout(t); wake = undefined; r(); };
+    });
+
   async function loop(): Promise<void> {
     while (!stop.signal.aborted) {
+      if (inFlight.size >= batch) {
+        await nap(idleMs);
+        continue;
+      }
       let rows: WalRow[] = [];
       try {
-        rows = await store.duePending(batch);
-        if (rows.length === 0) {
+        rows = (await store.duePending(batch + inFlight.size)).filter((r) => !inFlight.has(r.id)).slice(0, batch - inFlight.size);
+        if (rows.length === 0 && inFlight.size === 0) {
           const summary = await store.pendingSummary();
           metrics?.oldestPendingSeconds.set(summary.oldestAgeMs / 1000);
           if (summary.pending === 0) {
@@ -118,12 +146,23 @@ export function startRelay(options: RelayOptions): Relay {
       } catch (err) {
         options.log?.(`relay: reading the WAL failed: ${(err as Error).message}`);
       }
-      if (rows.length === 0) {
-        await new Promise((r) => setTimeout(r, idleMs));
-        continue;
+      try {
+        // The attempt is on disk before the send, so a crash mid-send still counts it and delays the row's retry.
+        await store.markAttempts(rows.map((r) => ({ id: r.id, nextAttemptMs: now() + timeoutMs + backoffDelay(r.attempts + 1, random, backoff) })));
+      } catch (err) {
+        options.log?.(`relay: recording attempts failed: ${(err as Error).message}`);
+        rows = [];
       }
-      await Promise.all(rows.map(sendOne));
+      for (const row of rows) {
+        inFlight.add(row.id);
+        void sendOne(row).finally(() => {
+          inFlight.delete(row.id);
+          wake?.();
+        });
+      }
+      await nap(rows.length === 0 ? idleMs : 1);
     }
+    while (inFlight.size > 0) await nap(idleMs);
   }
   const running = loop();
 
