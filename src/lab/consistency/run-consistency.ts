@@ -8,6 +8,7 @@ import { openDb } from '../../consistency/open-db.js';
 import { OrderStore } from '../../consistency/order-store.js';
 import { createReconciler, type ReconcileResult } from '../../consistency/reconciler.js';
 import { formatTraceparent, newTraceId } from '../../consistency/traceparent.js';
+import { consistencyConstants } from './constants.js';
 import { prepareDatabases } from './databases.js';
 import { startServiceProcess, type ServiceProcess } from './service-process.js';
 
@@ -31,22 +32,6 @@ export interface ConsistencySize {
 export const consistencyQuick: ConsistencySize = { orders: 240, concurrency: 32, drainMs: 6000 };
 export const consistencyFull: ConsistencySize = { orders: 1000, concurrency: 32, drainMs: 8000 };
 
-export const consistencyConstants = {
-  /** Share of order→inventory connections that are reset, and (drawn apart) that stall. */
-  faultShare: 0.15,
-  stallMs: 3000,
-  /** Reset after this many bytes from order (a few requests into the connection). */
-  resetAfter: '2kb',
-  /** Order is killed after this share of orders, inventory after this one. */
-  killOrderAt: 0.4,
-  killInventoryAt: 0.65,
-  /** Inventory stays dead this long before it is restarted. */
-  inventoryDownMs: 300,
-  skus: 20,
-  stockPerSku: 1_000_000,
-  /** Every Nth order is cancelled after it is placed (the compensation path). */
-  cancelEvery: 20,
-} as const;
 
 /** The numbers the report shows (`consistency` in `--json`). */
 export interface ConsistencyCounts {
@@ -76,6 +61,8 @@ export interface ConsistencyMeasurement {
   /** Order requests the load generator sent (first tries and retries) and the orders it placed. */
   requests: number;
   ordersPlaced: number;
+  /** Order and cancel requests as the load generator saw them, first try to answer, ms (sorted). */
+  latenciesMs: number[];
   /** Inventory calls the dual-write path made, and how many failed. */
   naiveCalls?: number;
   naiveCallsFailed?: number;
@@ -104,7 +91,7 @@ export const labBreaker = { openMs: 500, halfOpenCalls: 3 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sends one order request until the order service answers (it may be dead and restarting). */
-async function untilAnswered(client: H2Client, path: string, body: unknown, headers: Record<string, string>, counter: { requests: number }, signal?: AbortSignal): Promise<void> {
+async function untilAnswered(client: H2Client, path: string, body: unknown, headers: Record<string, string>, counter: { requests: number; latenciesMs: number[] }, signal?: AbortSignal): Promise<void> {
   const t0 = monotonicClock.now();
   for (;;) {
     signal?.throwIfAborted();
@@ -112,7 +99,11 @@ async function untilAnswered(client: H2Client, path: string, body: unknown, head
     try {
       const res = await client.request({ path, method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), idempotent: true, timeoutMs: 5000 });
       await res.text();
-      if (res.status < 500) return;
+      if (res.status < 500) {
+        // From the first try: what the client waited for its order, restarts included.
+        counter.latenciesMs.push(monotonicClock.now() - t0);
+        return;
+      }
     } catch {
       // The order process is down or restarting: try again.
     }
@@ -122,7 +113,7 @@ async function untilAnswered(client: H2Client, path: string, body: unknown, head
 }
 
 async function placeOrders(client: H2Client, size: ConsistencySize, random: Random, milestones: Array<{ at: number; run: () => Promise<void> }>, signal?: AbortSignal) {
-  const counter = { requests: 0, placed: 0 };
+  const counter = { requests: 0, placed: 0, latenciesMs: [] as number[] };
   let next = 0;
   const pending = [...milestones].sort((a, b) => a.at - b.at);
   const background: Promise<void>[] = [];
@@ -210,6 +201,7 @@ export async function runConsistencyScenario(options: RunConsistencyOptions): Pr
       },
       audit,
       requests: counter.requests,
+      latenciesMs: counter.latenciesMs.sort((a, b) => a - b),
       ordersPlaced: counter.placed,
       faultsApplied: { ...proxy.stats().faults },
       counters: { order: o, inventory: i },
