@@ -38,7 +38,12 @@ export interface ReservationCursor {
 const columns = `reservation_id AS "reservationId", trace_id AS "traceId", order_id AS "orderId", sku, qty, status, created_ms AS "createdMs"`;
 
 export class InventoryStore {
-  constructor(readonly db: SqlDb, private readonly now: () => number = Date.now) {}
+  constructor(readonly db: SqlDb, private readonly clock: () => number = Date.now) {}
+
+  /** Whole wall-clock milliseconds (the columns are BIGINT). */
+  private now(): number {
+    return Math.round(this.clock());
+  }
 
   static async open(db: SqlDb, now?: () => number): Promise<InventoryStore> {
     await migrate(db, inventorySchema);

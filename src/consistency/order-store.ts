@@ -49,7 +49,12 @@ const orderColumns = `order_id AS "orderId", trace_id AS "traceId", sku, qty, st
 
 export class OrderStore {
   /** `now` is wall-clock ms: WAL ages must survive a restart, which a monotonic clock does not. */
-  constructor(readonly db: SqlDb, private readonly now: () => number = Date.now) {}
+  constructor(readonly db: SqlDb, private readonly clock: () => number = Date.now) {}
+
+  /** Whole wall-clock milliseconds (the columns are BIGINT). */
+  private now(): number {
+    return Math.round(this.clock());
+  }
 
   /** Opens the tables, migrating them to this version (SchemaTooNewError when newer). */
   static async open(db: SqlDb, now?: () => number): Promise<OrderStore> {
@@ -125,7 +130,7 @@ export class OrderStore {
 
   /** Records that a send is starting (so a crash right after still counts it as tried). */
   async markAttempt(id: number, nextAttemptMs: number): Promise<void> {
-    await this.db.run(`UPDATE order_wal SET attempts = attempts + 1, next_attempt_ms = ? WHERE id = ? AND status = 'pending'`, [nextAttemptMs, id]);
+    await this.db.run(`UPDATE order_wal SET attempts = attempts + 1, next_attempt_ms = ? WHERE id = ? AND status = 'pending'`, [Math.round(nextAttemptMs), id]);
   }
 
   async markDelivered(id: number): Promise<void> {
@@ -136,7 +141,8 @@ export class OrderStore {
   async markAttempts(rows: Array<{ id: number; nextAttemptMs: number }>): Promise<void> {
     if (rows.length === 0) return;
     await this.db.transaction(async (tx) => {
-      for (const r of rows) await tx.run(`UPDATE order_wal SET attempts = attempts + 1, next_attempt_ms = ? WHERE id = ? AND status = 'pending'`, [r.nextAttemptMs, r.id]);
+      // BIGINT column: whole milliseconds (PostgreSQL refuses a fraction).
+      for (const r of rows) await tx.run(`UPDATE order_wal SET attempts = attempts + 1, next_attempt_ms = ? WHERE id = ? AND status = 'pending'`, [Math.round(r.nextAttemptMs), r.id]);
     });
   }
 
