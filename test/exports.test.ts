@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 const expected: Record<string, string[]> = {
   '.': [
     'AbortError', 'BreakerOpenError', 'CheckFailedError', 'ClientClosedError', 'CodecError', 'CompressionError',
-    'ConfigError', 'ConnectError', 'ConnectionClosedError', 'DeadlineExceededError', 'DnsError', 'FlowControlError',
+    'ConfigError', 'ConnectError', 'ConnectionClosedError', 'DbAuthError', 'DbError', 'DbUnreachableError',
+    'DeadlineExceededError', 'DiskFullError', 'DnsError', 'FlowControlError',
     'FrameSizeError', 'H2DoctorError', 'H2ErrorCode', 'HeaderListTooLargeError', 'NoHealthyEndpointError',
-    'NotHttp2Error', 'ProtocolError', 'PushDeniedError', 'RetryBudgetExhaustedError', 'ScenarioError',
+    'NotHttp2Error', 'ProtocolError', 'PushDeniedError', 'RetryBudgetExhaustedError', 'ScenarioError', 'SchemaTooNewError',
     'StreamResetError', 'TimeoutError', 'TlsError', 'UsageError', 'fromSystemError', 'h2ErrorName', 'version',
   ],
   codec: [
@@ -39,6 +40,12 @@ const expected: Record<string, string[]> = {
     'parseScenario', 'phaseTransitions', 'planDirection', 'runScenario', 'scheduleChunk', 'selectsConnection',
     'sliceSizes', 'stallDelayMs', 'startChaos', 'startToxiproxyApi', 'tcpFaultKinds', 'toxicToFault', 'transmitMs',
   ],
+  consistency: [
+    'InventoryStore', 'OrderStore', 'auditConsistency', 'consistencyMetrics', 'createReconciler', 'deliverWalRow',
+    'formatTraceparent', 'httpReservationSource', 'inventorySchema', 'isInconsistent', 'isPostgresUrl', 'judgeOrder',
+    'judgeOrphan', 'latestVersion', 'migrate', 'newTraceId', 'openDb', 'orderSchema', 'parseDbTarget',
+    'parseTraceparent', 'sqliteTarget', 'startInventoryService', 'startRelay', 'walkOrdersAndReservations',
+  ],
 };
 
 const sources: Record<string, string> = {
@@ -48,6 +55,7 @@ const sources: Record<string, string> = {
   tap: '../src/tap/index.js',
   client: '../src/client/index.js',
   server: '../src/server/index.js',
+  consistency: '../src/consistency/index.js',
 };
 
 test('package.json exports exactly the pinned subpaths', () => {
