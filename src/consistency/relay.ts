@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { H2Client } from '../client/index.js';
 import { backoffDelay } from '../client/retry-policy.js';
 import { createRandom, type Random } from '../random.js';
@@ -80,6 +81,8 @@ export function startRelay(options: RelayOptions): Relay {
   const backoff = { baseMs: options.backoff?.baseMs ?? 50, maxMs: options.backoff?.maxMs ?? 2000 };
   const stats: RelayStats = { delivered: 0, redelivered: 0, failedSends: 0, duplicatesAnswered: 0 };
   const stop = new AbortController();
+  // Every send listens on this one signal: many at once is the design, not a leak.
+  setMaxListeners(0, stop.signal);
   let pendingZeroWaiters: Array<() => void> = [];
 
   // Delivered marks are written in batches: one commit for many rows. A crash before the flush
