@@ -1,7 +1,7 @@
 /**
  * h2doctor/bench: the HTTP/2 load generator as a library. `runBench` runs it (in this thread
- * or on worker threads), `buildBenchResult` turns the merged recorder into the `--json` shape,
- * the renderers turn that into text or JSON.
+ * or on worker threads), `buildBenchResult` turns the merged recorder into the `--json` shape
+ * (docs/json.md). The text and JSON renderers sit a layer above, in src/report/, with the CLI.
  */
 export { runBench, type BenchRun, type RunHooks } from './run.js';
 export { BenchEngine, type BenchProgress, type EngineResult, type EngineOptions } from './engine.js';
@@ -14,6 +14,3 @@ export {
 export { LatencyHistogram, type HistogramSnapshot, type LatencySummary } from '../stats/log-linear-histogram.js';
 export { LoadSchedule, PendingRequests, type ScheduleOptions } from './schedule.js';
 export type { SelfCheckSample } from './self-check.js';
-export { renderBenchText } from '../report/bench-text.js';
-export { renderBenchJson } from '../report/bench-json.js';
-export { renderBenchProgress } from '../report/bench-progress.js';

@@ -54,7 +54,7 @@ test('the HTML report is self-contained: no scripts, no external resources, ever
   assert.match(html, /<svg[^>]+latency percentile curves/);
   assert.ok(html.includes('&lt;b&gt;x&lt;/b&gt;'), 'text is escaped');
   for (const name of ['healthy', 'push-abuse']) assert.ok(html.includes(name));
-  const text = renderLabText(report, false);
+  const text = renderLabText(report);
   assert.match(text, /^healthy\s+100\s+10\.0 ms\s+20\.0 ms/m);
   assert.doesNotMatch(text, /\x1b\[/);
 });

@@ -4,6 +4,7 @@ import { BenchRecorder, Outcome } from '../bench/recorder.js';
 import { buildBenchResult } from '../bench/result.js';
 import { resolveBenchOptions } from '../bench/options.js';
 import { renderBenchText } from './bench-text.js';
+import { createStyle } from './style.js';
 import { renderBenchJson } from './bench-json.js';
 import { renderBenchProgress } from './bench-progress.js';
 import { ConnectError } from '../errors.js';
@@ -32,7 +33,7 @@ test('text report: essentials, marked failures, codes by name, the slowest reque
   assert.match(text, /slowest requests\nconn +stream +outcome[^\n]*\n[^\n]*\n3 +15 +reset/);
   assert.match(text, /warning: the server pushed 5 streams/);
   assert.doesNotMatch(text, /\x1b\[/, 'no colour unless asked');
-  assert.match(renderBenchText(sample(), { colour: true }), /\x1b\[31m/);
+  assert.match(renderBenchText(sample(), createStyle(true)), /\x1b\[31m/);
 });
 
 test('with --rate the total row says it is corrected, and uncorrected is shown', () => {

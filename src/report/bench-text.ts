@@ -1,12 +1,11 @@
 import type { BenchResult } from '../bench/result.js';
 import type { LatencySummary } from '../stats/log-linear-histogram.js';
-import { createStyle, type Style } from './style.js';
+import { plainStyle, type Style } from './style.js';
 import { renderTable } from './table.js';
 import { formatBytes, formatMs, formatNumber, formatPercent } from '../units.js';
 
 /** Text report of a bench run: h2load's essentials first, then what explains the tail. */
-export function renderBenchText(r: BenchResult, options: { colour?: boolean; connectionRows?: number } = {}): string {
-  const st = createStyle(options.colour ?? false);
+export function renderBenchText(r: BenchResult, st: Style = plainStyle, options: { connectionRows?: number } = {}): string {
   const s = r.settings;
   const out: string[] = [];
   const load = s.rate !== null ? `open loop at ${s.rate} req/s` : s.durationMs !== null ? `closed loop for ${formatMs(s.durationMs)}` : `closed loop, ${s.requests} requests`;

@@ -1,5 +1,5 @@
 import type { LabReport } from '../lab/verdict.js';
-import { createStyle } from './style.js';
+import { plainStyle, type Style } from './style.js';
 import { renderTable } from './table.js';
 import { formatBytes, formatMs, formatPercent } from '../units.js';
 
@@ -7,8 +7,7 @@ import { formatBytes, formatMs, formatPercent } from '../units.js';
  * The lab's terminal report: one table comparing the scenarios, then a verdict line each
  * (the mechanism, from the measured numbers), then the targets with ✔/✘.
  */
-export function renderLabText(report: LabReport, colour: boolean): string {
-  const s = createStyle(colour);
+export function renderLabText(report: LabReport, s: Style = plainStyle): string {
   const rows = report.scenarios.map((r) => [
     r.name,
     r.rps.toFixed(0),

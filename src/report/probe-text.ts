@@ -8,7 +8,7 @@ import type { Finding, Severity } from '../diagnose/finding.js';
 import { h2ErrorName } from '../codec/names.js';
 import type { ProbeFacts } from '../probe/facts.js';
 import { probeJsonReport } from './probe-json.js';
-import type { Style } from './style.js';
+import { plainStyle, type Style } from './style.js';
 import { renderTable } from './table.js';
 import { formatBytes, formatMs } from '../units.js';
 
@@ -33,7 +33,7 @@ function wrapText(text: string, indent: string, width = 100): string {
   return lines.map((l) => indent + l).join('\n');
 }
 
-export function renderProbeText(facts: ProbeFacts, findings: readonly Finding[], style: Style): string {
+export function renderProbeText(facts: ProbeFacts, findings: readonly Finding[], style: Style = plainStyle): string {
   const j = probeJsonReport(facts, findings);
   const out: string[] = [];
   out.push(style.bold(`h2doctor probe ${facts.target}`));

@@ -13,6 +13,13 @@ export interface Style {
 
 const wrap = (open: number, close: number) => (s: string) => `\x1b[${open}m${s}\x1b[${close}m`;
 
+/** No escape codes: piped output, files, tests. The default of every text renderer. */
+export const plainStyle: Style = createStyle(false);
+
+/**
+ * The one way a text renderer takes colour: a Style, built here from "is this a colour
+ * terminal" (the CLI's `io.isTTY`, which already honours NO_COLOR).
+ */
 export function createStyle(colour: boolean): Style {
   if (!colour) {
     const id = (s: string) => s;

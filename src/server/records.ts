@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 
 import { traceIdFromHeaders, type RequestTrace } from './trace.js';
 import type { StreamHookContext } from './stream-hooks.js';
 import type { SessionCloseReason } from './stats.js';
+import type { SessionTracker } from './session-tracker.js';
 
 /**
  * Per-session and per-stream bookkeeping, hung on the node:http2 objects under private
@@ -12,6 +13,8 @@ export const kSessionRecord = Symbol('h2doctor.session');
 export const kStreamRecord = Symbol('h2doctor.stream');
 
 export interface SessionRecord {
+  /** The tracker of the server this session belongs to (its counters and session set). */
+  tracker: SessionTracker;
   /** Server-local session number, in order of arrival. */
   id: number;
   /** Request streams open now. */

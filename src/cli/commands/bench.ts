@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from '../command.js';
 import { fileFlagError, parseFlags, parseTargetUrl, readFlagFile, usageOf } from '../flags.js';
+import { parseHeaderFlag } from '../header-flag.js';
 import { parseCount, parseDuration, parseSize } from '../../units.js';
 import { ConfigError, UsageError } from '../../errors.js';
 import { benchDefaults, resolveBenchOptions, type BenchOptions, type PushMode } from '../../bench/options.js';
@@ -82,15 +83,7 @@ function benchFlags(argv: string[]): { options: BenchOptions; json: boolean; out
     rate = /^\d+(\.\d+)?$/.test(v.rate) ? Number(v.rate) : NaN;
     if (!(rate > 0)) throw new UsageError(`--rate: '${v.rate}' is not a positive number of requests per second`);
   }
-  const headers = (v.header ?? []).map((h) => {
-    const m = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*)$/.exec(h);
-    if (!m) throw new UsageError(`--header: '${h}' is not 'name: value'`);
-    const name = m[1]!.trim().toLowerCase();
-    if (name.startsWith(':') || ['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'host'].includes(name)) {
-      throw new UsageError(`--header: '${name}' cannot be set (HTTP/2 forbids or derives it, RFC 9113 §8.2.2)`);
-    }
-    return { name, value: m[2]! };
-  });
+  const headers = (v.header ?? []).map(parseHeaderFlag);
   const body = v.data !== undefined ? new Uint8Array(readFlagFile(v.data, '--data')) : undefined;
   const method = (v.method ?? (body ? 'POST' : 'GET')).toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method: '${v.method}' is not an HTTP method`);
@@ -163,8 +156,8 @@ export const command: Command = {
     if (completed || !run.error) {
       if (json) io.stdout.write(renderBenchJson(result));
       else {
-        const { renderBenchText } = await import('../../report/bench-text.js');
-        io.stdout.write(renderBenchText(result, { colour: io.isTTY }));
+        const [{ renderBenchText }, { createStyle }] = await Promise.all([import('../../report/bench-text.js'), import('../../report/style.js')]);
+        io.stdout.write(renderBenchText(result, createStyle(io.isTTY)));
       }
       if (out !== undefined) {
         try {

@@ -13,6 +13,7 @@ import { scenarioNames } from '../../lab/scenarios.js';
 import { parseDbTarget } from '../../consistency/open-db.js';
 import { renderLabText } from '../../report/lab-text.js';
 import { renderLabHtml } from '../../report/lab-html.js';
+import { createStyle } from '../../report/style.js';
 
 /** `--db`: a PostgreSQL URL (a bad one is a usage error, exit 2), or a folder for the SQLite files. */
 function parseLabDb(text: string): string {
@@ -77,7 +78,7 @@ async function run(argv: string[], io: CliIO, signal: AbortSignal): Promise<numb
       throw fileFlagError('--html', 'write', values.html, err);
     }
   }
-  io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderLabText(report, io.isTTY));
+  io.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : renderLabText(report, createStyle(io.isTTY)));
   const missed = report.targets.filter((t) => !t.met);
   if (missed.length) throw new CheckFailedError(`lab: ${missed.length} target(s) missed: ${missed.map((t) => t.target).join('; ')}`);
   return 0;

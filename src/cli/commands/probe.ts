@@ -5,6 +5,7 @@
 import type { Command } from '../command.js';
 import type { CliIO } from '../io.js';
 import { parseFlags, parseTargetUrl, readFlagFile, usageOf } from '../flags.js';
+import { parseHeaderFlag } from '../header-flag.js';
 import { parseCount, parseDuration } from '../../units.js';
 import { CheckFailedError, UsageError } from '../../errors.js';
 import { runProbe, type ProbeOptions } from '../../probe/probe.js';
@@ -57,17 +58,6 @@ const options = {
   timeout: { type: 'string' },
 } as const;
 
-/** Header fields RFC 9113 §8.2.2 forbids in HTTP/2 (node:http2 would refuse the request). */
-const connectionSpecific = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
-
-function parseHeader(text: string): [string, string] {
-  const i = text.indexOf(':', text.startsWith(':') ? 1 : 0);
-  const name = i > 0 ? text.slice(0, i).trim().toLowerCase() : '';
-  if (!name || /\s/.test(name)) throw new UsageError(`--header: '${text}' is not 'name: value'`);
-  if (connectionSpecific.has(name)) throw new UsageError(`--header: '${name}' is connection-specific and not allowed in HTTP/2 (RFC 9113 §8.2.2)`);
-  return [name, text.slice(i + 1).trim()];
-}
-
 interface ProbeFlags {
   probe: ProbeOptions;
   failOn: Severity;
@@ -88,7 +78,10 @@ function probeFlags(argv: string[]): ProbeFlags {
   if (!isSeverity(failOn)) throw new UsageError(`--fail-on: '${failOn}' is not one of info, warn, error`);
   const method = (values.method ?? 'GET').toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method: '${values.method}' is not a method`);
-  const headers = (values.header ?? []).map(parseHeader);
+  const headers = (values.header ?? []).map((h): [string, string] => {
+    const { name, value } = parseHeaderFlag(h);
+    return [name, value];
+  });
   const body = values.data === undefined ? null : readFlagFile(values.data, '--data');
   const ca = (values.ca ?? []).map((f) => readFlagFile(f, '--ca').toString('utf8'));
   return {

@@ -1,3 +1,4 @@
+import { percentile } from '../../stats/percentile.js';
 import type { ScenarioReport, TargetCheck } from '../verdict.js';
 import type { ConsistencyMeasurement } from './run-consistency.js';
 
@@ -7,11 +8,8 @@ import type { ConsistencyMeasurement } from './run-consistency.js';
  */
 const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
-}
+/** Nearest-rank percentile (p in 0..100) of a few hundred latencies; 0 when there are none. */
+const at = (values: number[], p: number): number => percentile(values, p / 100) ?? 0;
 
 const pct = (n: number, of: number) => (of === 0 ? '0 %' : `${round((100 * n) / of, 2)} %`);
 
@@ -27,12 +25,12 @@ export function consistencySentence(m: ConsistencyMeasurement): string {
 
 export function consistencyReport(m: ConsistencyMeasurement, title: string): ScenarioReport & { consistency: ConsistencyMeasurement['consistency'] } {
   const lat = m.latenciesMs;
-  const curve: [number, number][] = [0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.99, 100].map((p) => [p, round(percentile(lat, p))]);
+  const curve: [number, number][] = [0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.99, 100].map((p) => [p, round(at(lat, p))]);
   return {
     name: m.name,
     title,
     rps: round(lat.length / Math.max(0.001, m.loadMs / 1000), 1),
-    latency: { p50: round(percentile(lat, 50)), p99: round(percentile(lat, 99)), p999: round(percentile(lat, 99.9)) },
+    latency: { p50: round(at(lat, 50)), p99: round(at(lat, 99)), p999: round(at(lat, 99.9)) },
     latencyCurve: curve,
     requests: lat.length,
     failedRequests: 0,
