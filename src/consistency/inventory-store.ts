@@ -145,9 +145,10 @@ export class InventoryStore {
    */
   reservationsAfter(cursor: ReservationCursor, upToTraceId: string | undefined, limit: number): Promise<ReservationRow[]> {
     const bound = upToTraceId === undefined ? '' : ' AND trace_id <= ?';
-    const params = [cursor.traceId, cursor.reservationId, ...(upToTraceId === undefined ? [] : [upToTraceId]), limit];
+    const params = [cursor.traceId, cursor.traceId, cursor.reservationId, ...(upToTraceId === undefined ? [] : [upToTraceId]), limit];
     return this.db.all<ReservationRow>(
-      `SELECT ${columns} FROM inventory_reservation WHERE (trace_id, reservation_id) > (?, ?)${bound} ORDER BY trace_id, reservation_id LIMIT ?`,
+      // Spelled out rather than a row-value comparison, so both engines use the index as a range.
+      `SELECT ${columns} FROM inventory_reservation WHERE trace_id >= ? AND (trace_id > ? OR reservation_id > ?)${bound} ORDER BY trace_id, reservation_id LIMIT ?`,
       params,
     );
   }

@@ -52,6 +52,8 @@ export const orderSchema: Schema = {
           UNIQUE (trace_id, version)
         )`,
         `CREATE INDEX order_wal_pending ON order_wal (next_attempt_ms, id) WHERE status = 'pending'`,
+        // The reconciler's page lookup: pending rows by key, small however large the log grows.
+        `CREATE INDEX order_wal_pending_trace ON order_wal (trace_id) WHERE status = 'pending'`,
       ],
     },
   ],
@@ -80,7 +82,7 @@ export const inventorySchema: Schema = {
           status TEXT NOT NULL CHECK (status IN ('reserved', 'released', 'rejected')),
           created_ms BIGINT NOT NULL
         )`,
-        `CREATE INDEX inventory_reservation_trace ON inventory_reservation (trace_id)`,
+        `CREATE INDEX inventory_reservation_trace ON inventory_reservation (trace_id, reservation_id)`,
       ],
     },
   ],

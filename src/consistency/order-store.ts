@@ -177,6 +177,15 @@ export class OrderStore {
     return this.db.all<WalRow>(`SELECT ${walColumns} FROM order_wal WHERE trace_id >= ? AND trace_id <= ? ORDER BY trace_id, version`, [first, last]);
   }
 
+  /** The pending WAL rows among these trace ids (a page's; delivered rows change no verdict). */
+  pendingWalFor(traceIds: string[]): Promise<WalRow[]> {
+    if (traceIds.length === 0) return Promise.resolve([]);
+    return this.db.all<WalRow>(
+      `SELECT ${walColumns} FROM order_wal WHERE status = 'pending' AND trace_id >= ? AND trace_id <= ? ORDER BY trace_id, version`,
+      [traceIds[0]!, traceIds[traceIds.length - 1]!],
+    );
+  }
+
   /** Puts a WAL row back in the queue, due now (a repair: re-deliver). */
   async requeue(id: number): Promise<void> {
     await this.db.run(`UPDATE order_wal SET status = 'pending', next_attempt_ms = ? WHERE id = ?`, [this.now(), id]);
