@@ -5,7 +5,9 @@
  *   2. the reconciler checking 1,000,000 orders against 1,000,000 reservations, keyset-paged,
  *      through inventory's /inventory/verify: wall time and this process's peak RSS.
  *
- *   node --import tsx bench/consistency.ts [--orders N] [--relay N]
+ *   node --import tsx --expose-gc bench/consistency.ts [--orders N] [--relay N] [--only relay|reconciler]
+ * Orders spread over 64 SKUs: one hot SKU would serialise every reservation on its row lock,
+ * and the figure would be the disk's commit latency, not the relay's.
  * PostgreSQL: H2DOCTOR_TEST_PG_URL, or a server started here (scripts/pg-server.sh).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,7 +20,7 @@ import { createRandom } from '../src/random.js';
 import { startServiceProcess } from '../src/lab/consistency/service-process.js';
 import { createTestDatabase, startTestPostgres } from '../test/support/postgres.js';
 
-const { values } = parseArgs({ options: { orders: { type: 'string' }, relay: { type: 'string' } } });
+const { values } = parseArgs({ options: { orders: { type: 'string' }, relay: { type: 'string' }, only: { type: 'string' } } });
 const bigN = Number(values.orders ?? 1_000_000);
 const relayN = Number(values.relay ?? 5000);
 const dir = mkdtempSync(join(tmpdir(), 'h2doctor-bench-consistency-'));
@@ -36,9 +38,9 @@ async function relayThroughput(engine: 'sqlite' | 'postgres'): Promise<number> {
   const t = await targets(engine, 'relay');
   const orderDb = await openDb(t.order), invDb = await openDb(t.inventory);
   const orders = await OrderStore.open(orderDb);
-  await (await InventoryStore.open(invDb)).seedStock({ 'sku-1': 10_000_000 });
+  await (await InventoryStore.open(invDb)).seedStock(Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`sku-${i}`, 10_000_000])));
   const random = createRandom(1);
-  for (let i = 0; i < relayN; i++) await orders.placeOrder({ orderId: `o-${i}`, traceId: newTraceId(random), sku: 'sku-1', qty: 1 });
+  for (let i = 0; i < relayN; i++) await orders.placeOrder({ orderId: `o-${i}`, traceId: newTraceId(random), sku: `sku-${i % 64}`, qty: 1 });
   const inv = await startServiceProcess({ role: 'inventory', db: t.inventory, port: 0 });
   const client = createClient({ endpoints: [{ url: `http://127.0.0.1:${inv.port}`, zone: 'a', priority: 0 }], timeoutMs: 5000 });
   const t0 = performance.now();
@@ -70,7 +72,7 @@ async function seedBig(orderDb: SqlDb, invDb: SqlDb, n: number): Promise<void> {
   }
 }
 
-async function reconcileBig(engine: 'sqlite' | 'postgres'): Promise<{ seconds: number; peakRssMb: number; checked: number; repaired: number }> {
+async function reconcileBig(engine: 'sqlite' | 'postgres'): Promise<{ seconds: number; peakRssMb: number; baseRssMb: number; checked: number; repaired: number }> {
   const t = await targets(engine, 'big');
   const orderDb = await openDb(t.order), invDb = await openDb(t.inventory);
   const orders = await OrderStore.open(orderDb);
@@ -79,11 +81,12 @@ async function reconcileBig(engine: 'sqlite' | 'postgres'): Promise<{ seconds: n
   const inv = await startServiceProcess({ role: 'inventory', db: t.inventory, port: 0 });
   const client = createClient({ endpoints: [{ url: `http://127.0.0.1:${inv.port}`, zone: 'a', priority: 0 }], timeoutMs: 30_000 });
   global.gc?.();
-  peakRss = process.memoryUsage.rss();
+  const baseRss = process.memoryUsage.rss();
+  peakRss = baseRss;
   const t0 = performance.now();
   const r = await createReconciler({ store: orders, client, pageSize: 5000, timeoutMs: 30_000, pendingThresholdMs: 0 }).pass();
   const seconds = (performance.now() - t0) / 1000;
-  const out = { seconds, peakRssMb: peakRss / 2 ** 20, checked: r.checked, repaired: r.repaired };
+  const out = { seconds, peakRssMb: peakRss / 2 ** 20, baseRssMb: baseRss / 2 ** 20, checked: r.checked, repaired: r.repaired };
   await client.close();
   await inv.stop();
   await orderDb.close();
@@ -92,13 +95,13 @@ async function reconcileBig(engine: 'sqlite' | 'postgres'): Promise<{ seconds: n
 }
 
 try {
-  for (const engine of ['sqlite', 'postgres'] as const) {
+  for (const engine of values.only === 'reconciler' ? [] : (['sqlite', 'postgres'] as const)) {
     const rps = await relayThroughput(engine);
     console.log(`relay ${engine}: ${relayN} orders delivered, ${rps.toFixed(0)} orders/s`);
   }
-  for (const engine of ['sqlite', 'postgres'] as const) {
+  for (const engine of values.only === 'relay' ? [] : (['sqlite', 'postgres'] as const)) {
     const r = await reconcileBig(engine);
-    console.log(`reconciler ${engine}: ${r.checked} orders checked in ${r.seconds.toFixed(1)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB (this process), ${r.repaired} repairs`);
+    console.log(`reconciler ${engine}: ${r.checked} orders checked in ${r.seconds.toFixed(1)} s, peak RSS ${r.peakRssMb.toFixed(0)} MB (this process; ${r.baseRssMb.toFixed(0)} MB before the pass), ${r.repaired} repairs`);
   }
 } finally {
   clearInterval(rssTimer);

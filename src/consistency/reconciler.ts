@@ -55,7 +55,8 @@ export function httpReservationSource(client: H2Client, timeoutMs: number, attem
     const res = await client.request({ path, timeoutMs, ...(signal ? { signal } : {}) });
     const text = await res.text();
     if (res.status !== 200) throw new Error(`inventory /inventory/verify answered ${res.status}: ${text.slice(0, 200)}`);
-    return (JSON.parse(text) as { rows: ReservationRow[] }).rows;
+    const body = JSON.parse(text) as { rows: [string, string, string, string, number, ReservationRow['status'], number][] };
+    return body.rows.map(([reservationId, traceId, orderId, sku, qty, status, createdMs]) => ({ reservationId, traceId, orderId, sku, qty, status, createdMs }));
   }
   return {
     async reservationsAfter(cursor: ReservationCursor, upTo: string | undefined, limit: number, signal?: AbortSignal) {
