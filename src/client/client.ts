@@ -14,6 +14,7 @@ import { createRandom, type Random } from '../random.js';
 import { BodyLeakDetector, type BodyLeakEvent } from './body-leak.js';
 import type { BreakerPermit } from './breaker.js';
 import { Endpoint } from './endpoint.js';
+import { endpointStats } from './endpoint-stats.js';
 import { EndpointSelector } from './endpoint-selection.js';
 import { DeadlineWheel } from './deadline-wheel.js';
 import { exchange, exchangeAsync, type AttemptHandler, type ExchangeShared } from './exchange.js';
@@ -353,19 +354,7 @@ export class H2Client {
   /** Counters per endpoint and for the client. */
   stats(): ClientStats {
     return {
-      endpoints: this.endpoints.map((e) => ({
-        url: e.url,
-        zone: e.zone,
-        priority: e.priority,
-        ...e.pool.stats(),
-        requests: e.attempts,
-        retries: e.retries,
-        failures: e.failures,
-        inFlight: e.inFlight,
-        breaker: { state: e.breaker.state, opens: e.breaker.opens },
-        healthy: e.healthy,
-        ejections: e.ejections,
-      })),
+      endpoints: this.endpoints.map(endpointStats),
       requests: this.requests,
       retries: this.retries,
       transparentRetries: this.transparentRetries,
@@ -402,7 +391,6 @@ export class H2Client {
     });
   }
 }
-
 
 /** Creates a client. See docs/client.md. */
 export function createClient(options: ClientOptions): H2Client {

@@ -140,47 +140,54 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
       findings = diagnose(probe.facts);
     }
 
-    const faultsApplied: Record<string, number> = {};
-    for (const stats of [invProxy.stats(), wan.stats()]) {
-      for (const [kind, n] of Object.entries(stats.faults)) faultsApplied[kind] = (faultsApplied[kind] ?? 0) + n;
-    }
     const wanRoute = Object.values(wan.stats().routes)[0];
     const measurement: ScenarioMeasurement = {
       spec,
       bench,
       curve: curvePercentiles.map((p) => [p, run.recorder.total.percentileMs(p)] as [number, number]),
       order: order.stats(),
-      faultsApplied,
+      faultsApplied: sumFaults([invProxy.stats().faults, wan.stats().faults]),
       wanBytesDown: wanRoute?.bytesDown ?? 0,
       findings,
       wallMs: since(t0),
     };
-    if (caller.protected) {
-      const stats = caller.protected.client.stats();
-      // Breaker and fallback counts matter where the scenario is about them.
-      if (spec.inventorySpike > 0 || spec.killZoneAt > 0) {
-        measurement.breakerOpens = stats.endpoints.reduce((n, e) => n + e.breaker.opens, 0);
-        measurement.fallbacks = caller.protected.fallbacks();
-      }
-      if (spec.killZoneAt > 0) {
-        // Failover measured end to end: from the moment zone a died to the first answer
-        // order got from zone b (not the client's own bookkeeping).
-        const killedAt = killer?.killedAt(), firstB = caller.protected.firstAnswerAt.get('b');
-        if (killedAt !== undefined && firstB !== undefined) measurement.failoverMs = firstB - killedAt;
-        measurement.clientFailovers = stats.failoverHistory.length;
-      }
-      if (spec.name === 'healthy') {
-        measurement.calibration = {
-          inventoryLatenciesMs: [...caller.protected.latenciesMs],
-          inventoryCallsPerSecond: caller.protected.latenciesMs.length / Math.max(0.001, loadMs / 1000),
-        };
-      }
-    }
+    if (caller.protected) addClientMeasures(measurement, caller.protected, killer?.killedAt(), loadMs);
     if (caller.tuning) measurement.breakerTuning = caller.tuning;
     return measurement;
   } finally {
     for (const close of closers.reverse()) await close().catch(() => {});
   }
+}
+
+/** What the protected caller saw: breaker opens, fallbacks, failover, the healthy calibration. */
+function addClientMeasures(measurement: ScenarioMeasurement, caller: ProtectedCaller, killedAt: number | undefined, loadMs: number): void {
+  const spec = measurement.spec;
+  const stats = caller.client.stats();
+  // Breaker and fallback counts matter where the scenario is about them.
+  if (spec.inventorySpike > 0 || spec.killZoneAt > 0) {
+    measurement.breakerOpens = stats.endpoints.reduce((n, e) => n + e.breaker.opens, 0);
+    measurement.fallbacks = caller.fallbacks();
+  }
+  if (spec.killZoneAt > 0) {
+    // Failover measured end to end: from the moment zone a died to the first answer
+    // order got from zone b (not the client's own bookkeeping).
+    const firstB = caller.firstAnswerAt.get('b');
+    if (killedAt !== undefined && firstB !== undefined) measurement.failoverMs = firstB - killedAt;
+    measurement.clientFailovers = stats.failoverHistory.length;
+  }
+  if (spec.name === 'healthy') {
+    measurement.calibration = {
+      inventoryLatenciesMs: [...caller.latenciesMs],
+      inventoryCallsPerSecond: caller.latenciesMs.length / Math.max(0.001, loadMs / 1000),
+    };
+  }
+}
+
+/** Faults applied, by kind, summed over the proxies. */
+function sumFaults(counts: readonly Record<string, number>[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const c of counts) for (const [kind, n] of Object.entries(c)) sum[kind] = (sum[kind] ?? 0) + n;
+  return sum;
 }
 
 interface BuiltCaller {
