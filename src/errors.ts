@@ -193,6 +193,56 @@ export class ClientClosedError extends H2DoctorError {
   readonly code = 'ERR_CLIENT_CLOSED';
 }
 
+// ---------------------------------------------------------------- gRPC (src/grpc)
+
+/** A gRPC length-prefixed message is malformed: a compressed flag other than 0 or 1, a truncated prefix or body. */
+export class GrpcFramingError extends H2DoctorError {
+  readonly code = 'ERR_GRPC_FRAMING';
+}
+
+/** A gRPC message is longer than the maximum message size (gRPC answers RESOURCE_EXHAUSTED). */
+export class GrpcMessageTooLargeError extends H2DoctorError {
+  readonly code = 'ERR_GRPC_MESSAGE_TOO_LARGE';
+  /** The length the prefix announced, in bytes. */
+  readonly length: number;
+  /** The bound it passed. */
+  readonly limit: number;
+
+  constructor(message: string, options?: H2DoctorErrorOptions & { length?: number; limit?: number }) {
+    super(message, options);
+    this.length = options?.length ?? 0;
+    this.limit = options?.limit ?? 0;
+  }
+}
+
+/** Protobuf bytes do not decode: a varint past 10 bytes, a length past the end, a wire type the message forbids. */
+export class ProtobufDecodeError extends H2DoctorError {
+  readonly code = 'ERR_PROTOBUF';
+}
+
+/** The peer answered, but not in gRPC: no `application/grpc` content-type and no grpc-status. */
+export class NotGrpcError extends H2DoctorError {
+  readonly code = 'ERR_NOT_GRPC';
+}
+
+/** A gRPC call ended with a status other than OK. */
+export class GrpcStatusError extends H2DoctorError {
+  readonly code = 'ERR_GRPC_STATUS';
+  /** The numeric grpc-status (0–16; gRPC's status codes). */
+  readonly grpcCode: number;
+  /** Its name, e.g. `UNAVAILABLE`. */
+  readonly statusName: string;
+  /** grpc-message, percent-decoded ('' when none came). */
+  readonly details: string;
+
+  constructor(message: string, options?: H2DoctorErrorOptions & { grpcCode?: number; statusName?: string; details?: string }) {
+    super(message, options);
+    this.grpcCode = options?.grpcCode ?? 2;
+    this.statusName = options?.statusName ?? 'UNKNOWN';
+    this.details = options?.details ?? '';
+  }
+}
+
 // ---------------------------------------------------------------- chaos
 
 /** A chaos scenario file or fault spec is invalid. */

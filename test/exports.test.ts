@@ -8,8 +8,8 @@ const expected: Record<string, string[]> = {
   '.': [
     'AbortError', 'BreakerOpenError', 'CheckFailedError', 'ClientClosedError', 'CodecError', 'CompressionError',
     'ConfigError', 'ConnectError', 'ConnectionClosedError', 'DeadlineExceededError', 'DnsError', 'FlowControlError',
-    'FrameSizeError', 'H2DoctorError', 'H2ErrorCode', 'HeaderListTooLargeError', 'NoHealthyEndpointError',
-    'NotHttp2Error', 'ProtocolError', 'PushDeniedError', 'RetryBudgetExhaustedError', 'ScenarioError',
+    'FrameSizeError', 'GrpcFramingError', 'GrpcMessageTooLargeError', 'GrpcStatusError', 'H2DoctorError', 'H2ErrorCode', 'HeaderListTooLargeError', 'NoHealthyEndpointError',
+    'NotGrpcError', 'NotHttp2Error', 'ProtobufDecodeError', 'ProtocolError', 'PushDeniedError', 'RetryBudgetExhaustedError', 'ScenarioError',
     'StreamResetError', 'TimeoutError', 'TlsError', 'UsageError', 'fromSystemError', 'h2ErrorName', 'version',
   ],
   codec: [
@@ -18,6 +18,17 @@ const expected: Record<string, string[]> = {
     'FrameType', 'HpackDecoder', 'HpackEncoder', 'MAX_ALLOWED_FRAME_SIZE', 'SettingId', 'encodeData', 'encodeFrame',
     'encodeGoaway', 'encodeHeaders', 'encodePing', 'encodePriority', 'encodePushPromise', 'encodeRstStream',
     'encodeSettings', 'encodeWindowUpdate', 'frameTypeName', 'huffmanDecode', 'huffmanEncode', 'writeFrameHeader',
+  ],
+  grpc: [
+    'DEFAULT_MAX_MESSAGE_BYTES', 'GRPC_CONTENT_TYPE', 'GrpcFramingError', 'GrpcMessageDecoder', 'GrpcMessageTooLargeError',
+    'GrpcStatus', 'GrpcStatusError', 'HEALTH_CHECK_METHOD', 'HEALTH_WATCH_METHOD', 'MESSAGE_PREFIX_BYTES', 'NotGrpcError',
+    'ProtobufDecodeError', 'ProtobufWriter', 'REFLECTION_V1ALPHA_METHOD', 'REFLECTION_V1_METHOD', 'ServingStatus', 'WireType',
+    'assertGrpcOk', 'decodeHealthCheckRequest', 'decodeHealthCheckResponse', 'decodeListServicesResponse',
+    'encodeGrpcTimeout', 'encodeHealthCheckRequest', 'encodeHealthCheckResponse', 'encodeListServicesRequest',
+    'encodeListServicesResponse', 'fieldMessage', 'fieldString', 'fieldVarint', 'frameMessage', 'grpcCallStatus',
+    'grpcRequestHeaders', 'grpcStatusFromHttpStatus', 'grpcStatusFromRstCode', 'grpcStatusName', 'headerValue',
+    'isGrpcContentType', 'parseGrpcMethod', 'parseGrpcTimeout', 'percentDecodeGrpcMessage', 'percentEncodeGrpcMessage',
+    'readFields', 'readVarint', 'servingStatusName',
   ],
   tap: [
     'FrameLog', 'TapDecoder', 'WireTap', 'createTap', 'formatDecodeError', 'formatErrorCode', 'formatFrameLog',
@@ -53,6 +64,7 @@ const expected: Record<string, string[]> = {
 const sources: Record<string, string> = {
   '.': '../src/index.js',
   codec: '../src/codec/index.js',
+  grpc: '../src/grpc/index.js',
   chaos: '../src/chaos/index.js',
   tap: '../src/tap/index.js',
   client: '../src/client/index.js',

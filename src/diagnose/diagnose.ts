@@ -15,6 +15,13 @@ import { lowMaxConcurrentStreamsRule } from './rules/low-max-concurrent-streams.
 import { flowControlStallRule } from './rules/flow-control-stall.js';
 import { idleTimeoutRule } from './rules/idle-timeout.js';
 import { ttfbTailRule } from './rules/ttfb-tail.js';
+import { noGrpcRule } from './rules/no-grpc.js';
+import { grpcHealthNotServingRule } from './rules/grpc-health-not-serving.js';
+import { grpcCallErrorsRule } from './rules/grpc-call-errors.js';
+import { grpcKeepaliveRejectedRule } from './rules/grpc-keepalive-rejected.js';
+import { grpcConnectionAgeRule } from './rules/grpc-connection-age.js';
+import { grpcHealthUnimplementedRule } from './rules/grpc-health-unimplemented.js';
+import { grpcDetectedRule } from './rules/grpc-detected.js';
 
 /** Every rule, in the order their findings read best within one severity. docs/findings.md lists each id. */
 export const probeRules: readonly Rule[] = [
@@ -33,6 +40,14 @@ export const probeRules: readonly Rule[] = [
   tlsNoResumptionRule,
   idleTimeoutRule,
   ttfbTailRule,
+  // gRPC (facts.grpc): no-grpc first, as nothing else about gRPC could be measured then.
+  noGrpcRule,
+  grpcHealthNotServingRule,
+  grpcCallErrorsRule,
+  grpcKeepaliveRejectedRule,
+  grpcConnectionAgeRule,
+  grpcHealthUnimplementedRule,
+  grpcDetectedRule,
 ];
 
 /** Runs every rule over the facts: errors first, then warnings, then info. Pure. */

@@ -4,6 +4,7 @@
  * of the probe (monotonic clock) unless a field says otherwise.
  */
 import type { Setting } from '../codec/types.js';
+import type { GrpcCallResult, GrpcFacts } from './grpc-facts.js';
 
 /** One certificate as the server presented it (RFC 8446 §4.4.2 order: leaf first). */
 export interface CertFacts {
@@ -53,8 +54,8 @@ export interface ConnectionEnd {
 export interface ConnectionFacts {
   /** 1-based number of the connection within the probe. */
   index: number;
-  /** Which check opened it. */
-  purpose: 'requests' | 'resumption' | 'push-disabled' | 'idle';
+  /** Which check opened it (`grpc-detect`: the plain requests that revealed a gRPC server; the gRPC calls replaced them). */
+  purpose: 'requests' | 'resumption' | 'push-disabled' | 'idle' | 'grpc' | 'grpc-keepalive' | 'grpc-watch' | 'grpc-detect';
   /** Requests that completed with a response on it. */
   requests: number;
   /** Client streams opened on it. */
@@ -87,6 +88,8 @@ export interface RequestFacts {
   error: string | null;
   /** Retried on a new connection after a GOAWAY or close left it unprocessed. */
   retried: boolean;
+  /** gRPC mode: how the call ended at the gRPC level (src/probe/grpc-facts.ts). */
+  grpc?: GrpcCallResult;
 }
 
 export interface PushFacts {
@@ -203,4 +206,6 @@ export interface ProbeFacts {
   stepErrors: { step: string; error: string }[];
   /** Whole probe duration. */
   durationMs: number;
+  /** gRPC mode (--grpc, or gRPC detected): the gRPC-level facts. Absent otherwise. */
+  grpc?: GrpcFacts;
 }

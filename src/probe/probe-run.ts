@@ -15,6 +15,8 @@ import { runRequests, type RequestSpec } from './requests.js';
 import { checkResumption } from './resumption.js';
 import { boundedStep } from './step.js';
 import { openTransport, tlsFactsOf } from './transport.js';
+import { grpcProbeCallSpec } from './grpc-call-spec.js';
+import { notGrpcFacts, runGrpcSteps } from './grpc-steps.js';
 
 /** How many requests run one at a time before the concurrent batch. */
 const SEQUENTIAL = 3;
@@ -47,7 +49,7 @@ export class ProbeRun {
     this.origin = this.clock.now();
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.ctx = { url, ca: options.ca ?? [], timeoutMs: this.timeoutMs, clock: this.clock, origin: this.origin };
-    this.spec = {
+    this.spec = options.grpc ? grpcProbeCallSpec(url, options.grpc, this.timeoutMs) : {
       method: options.method ?? 'GET',
       path: `${url.pathname}${url.search}`,
       headers: (options.headers ?? []).map(([n, v]) => [n.toLowerCase(), v]),
@@ -157,6 +159,15 @@ export class ProbeRun {
     await this.closeAll();
   }
 
+  /** Step 3b: the gRPC steps (src/probe/grpc-steps.ts), with --grpc or when the answers suggest gRPC. */
+  async checkGrpc(): Promise<void> {
+    const plan = { total: this.requests, sequential: SEQUENTIAL, concurrency: this.options.concurrency ?? 10, timeoutMs: this.timeoutMs };
+    await runGrpcSteps({
+      ctx: this.ctx, facts: this.facts, opened: this.opened, options: this.options.grpc ?? null, plan,
+      timed: (step, fn) => this.timed(step, fn), optional: (step, fn) => this.optional(step, fn),
+    }, this.signal);
+  }
+
   /** Step 4 (TLS only): does the server resume sessions? */
   async checkResumption(first: ProbeConnection): Promise<void> {
     this.facts.resumption = await this.optional('resumption', () => checkResumption(this.ctx, first.transport, this.signal));
@@ -181,6 +192,7 @@ export class ProbeRun {
   /** The facts and frames: connection facts, and the pushes, resets and stalls read from each tap. */
   finish(): ProbeResult {
     const { facts, clock, origin, opened } = this;
+    if (this.options.grpc && !facts.grpc) facts.grpc = notGrpcFacts(this.options.grpc, facts.stoppedEarly ?? 'the probe stopped before any gRPC call');
     facts.durationMs = clock.now() - origin;
     facts.connections = opened.map((c) => c.facts());
     for (const c of opened) {

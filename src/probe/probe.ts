@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import type { TapEvent } from '../tap/index.js';
 import type { ConnectionFacts, ProbeFacts } from './facts.js';
 import { ProbeRun } from './probe-run.js';
+import type { GrpcProbeOptions } from './grpc-call-spec.js';
 
 export interface ProbeOptions {
   /** https:// (TLS, ALPN h2 + http/1.1) or http:// (h2c with prior knowledge). */
@@ -31,6 +32,8 @@ export interface ProbeOptions {
   clock?: Clock;
   /** Wall clock, for certificate expiry. */
   wallClock?: () => Date;
+  /** gRPC mode (`--grpc`): the requests are gRPC calls, then the gRPC steps run (src/probe/grpc-steps.ts). */
+  grpc?: GrpcProbeOptions;
 }
 
 /** The frames of one connection, for `--frames`. */
@@ -59,8 +62,9 @@ export async function runProbe(options: ProbeOptions, signal?: AbortSignal): Pro
   try {
     await run.checkSession(first); // 2. SETTINGS as sent, ACK time, PING round trip.
     await run.sendRequests(first); // 3. Requests, reconnecting when the server ends the connection.
+    await run.checkGrpc(); // 3b. gRPC (--grpc, or the answers suggest it): health, reflection, keep-alive, age.
     if (first.transport.tls) await run.checkResumption(first); // 4. TLS only.
-    await run.checkPushDisabled(); // 5. ENABLE_PUSH=0.
+    if (!run.facts.grpc) await run.checkPushDisabled(); // 5. ENABLE_PUSH=0 (not for gRPC, which never pushes).
     if ((options.idleWaitMs ?? 0) > 0) await run.checkIdle(options.idleWaitMs!); // 6.
   } finally {
     await run.closeAll();

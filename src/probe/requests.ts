@@ -10,6 +10,8 @@ import type { Clock } from '../clock.js';
 import { h2ErrorName } from '../codec/names.js';
 import type { RequestFacts } from './facts.js';
 import type { ProbeConnection } from './connection.js';
+import type { GrpcCallResult } from './grpc-facts.js';
+import { GrpcResponseReader } from './grpc-response-reader.js';
 
 export interface RequestSpec {
   method: string;
@@ -18,6 +20,8 @@ export interface RequestSpec {
   /** Extra request headers (lower-cased names). */
   headers: [string, string][];
   body: Buffer | null;
+  /** gRPC mode: read the response as gRPC, within this message size. */
+  grpc?: { maxMessageBytes: number };
 }
 
 export interface RequestPlan {
@@ -48,6 +52,9 @@ interface Attempt {
   error: string | null;
   /** The server did not process it: safe to retry on a new connection. */
   unprocessed: boolean;
+  /** gRPC mode: the call's gRPC outcome and its response messages. */
+  grpc?: GrpcCallResult;
+  grpcMessages?: Uint8Array[];
 }
 
 /** Sends one request on `conn` and waits for its end, a reset, the connection's end, or the timeout. */
@@ -59,9 +66,14 @@ export function sendRequest(conn: ProbeConnection, spec: RequestSpec, clock: Clo
     const t0 = clock.now();
     let done = false;
     let stream: ReturnType<typeof conn.session.request> | undefined;
+    const grpc = spec.grpc ? new GrpcResponseReader(spec.grpc.maxMessageBytes) : null;
     const finish = (error: string | null) => {
       if (done) return;
       done = true;
+      if (grpc) {
+        a.grpc = grpc.result(a.resetCode, a.totalMs !== null, error);
+        a.grpcMessages = grpc.messages;
+      }
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       a.error = error;
@@ -92,8 +104,10 @@ export function sendRequest(conn: ProbeConnection, spec: RequestSpec, clock: Clo
       a.status = Number(h[':status']);
       const ct = h['content-type'];
       a.contentType = typeof ct === 'string' ? ct.toLowerCase() : null;
+      grpc?.headers(h);
     });
-    stream.on('data', (chunk: Buffer) => { a.bytes += chunk.length; });
+    stream.on('data', (chunk: Buffer) => { a.bytes += chunk.length; grpc?.data(chunk); });
+    if (grpc) stream.on('trailers', (t) => grpc.trailers(t));
     stream.on('end', () => {
       a.totalMs = clock.now() - t0;
       if (a.streamId === null) a.streamId = stream.id ?? null;
@@ -165,6 +179,7 @@ export async function runRequests(source: ConnectionSource, spec: RequestSpec, p
       results.push({
         index, phase, connection: conn.index, streamId: a.streamId, status: a.status, contentType: a.contentType,
         ttfbMs: a.ttfbMs, totalMs: a.totalMs, bytes: a.bytes, resetCode: a.resetCode, error: a.error, retried,
+        ...(a.grpc ? { grpc: a.grpc } : {}),
       });
       return;
     }

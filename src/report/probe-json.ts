@@ -7,6 +7,7 @@ import { summariseTail, type TailSummary } from '../stats/percentile.js';
 import type { CertFacts, ProbeFacts } from '../probe/facts.js';
 import type { Setting } from '../codec/types.js';
 import { settingName } from '../codec/names.js';
+import { probeGrpcJson, type ProbeGrpcJson } from './probe-grpc-json.js';
 
 export const PROBE_JSON_SCHEMA = 'h2doctor.probe/1';
 
@@ -57,6 +58,8 @@ export interface ProbeJsonReport {
   idle: ProbeFacts['idle'];
   timings: ProbeFacts['timings'];
   stepErrors: ProbeFacts['stepErrors'];
+  /** gRPC mode only (src/report/probe-grpc-json.ts); null otherwise. */
+  grpc: ProbeGrpcJson | null;
   findings: Finding[];
 }
 
@@ -108,6 +111,7 @@ export function probeJsonReport(facts: ProbeFacts, findings: readonly Finding[])
     idle: facts.idle,
     timings: facts.timings,
     stepErrors: facts.stepErrors,
+    grpc: probeGrpcJson(facts),
     findings: [...findings],
   };
 }

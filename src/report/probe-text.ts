@@ -11,6 +11,7 @@ import { probeJsonReport } from './probe-json.js';
 import { plainStyle, type Style } from './style.js';
 import { renderTable } from './table.js';
 import { formatBytes, formatMs } from '../units.js';
+import { renderGrpcSection } from './probe-grpc-text.js';
 
 function mark(s: Severity, style: Style): string {
   if (s === 'error') return style.red('✖ error');
@@ -104,6 +105,8 @@ export function renderProbeText(facts: ProbeFacts, findings: readonly Finding[],
     }
     out.push('');
   }
+
+  out.push(...renderGrpcSection(facts, style));
 
   // ---- push
   if (j.push.promises > 0 || (j.push.afterDisabled?.promises ?? 0) > 0) {

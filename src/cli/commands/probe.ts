@@ -16,6 +16,7 @@ import { renderProbeJson } from '../../report/probe-json.js';
 import { renderProbeText } from '../../report/probe-text.js';
 import { createStyle } from '../../report/style.js';
 import { formatFrameLog } from '../../tap/index.js';
+import { grpcFlagOptions, grpcUsage, parseGrpcFlags } from './probe-grpc-flags.js';
 
 const usage = `Usage: h2doctor probe <url> [options]
 
@@ -29,7 +30,7 @@ Options:
   -m, --concurrency M        how many of them in flight at once on one connection (default 10)
   -X, --method METHOD        request method (default GET)
   -H, --header 'name: value' request header (repeatable)
-  --data FILE                send FILE as the request body
+  -d, --data FILE            send FILE as the request body (with --call: HEX or @FILE)
   --insecure                 do not stop on certificate errors (still report them)
   --ca FILE                  extra trust anchors (PEM)
   --idle-wait SECONDS        keep an idle connection open up to this long and report when the
@@ -38,7 +39,7 @@ Options:
   --json                     the report as JSON on stdout (schema in docs/json.md)
   --fail-on LEVEL            exit 1 when a finding at or above info|warn|error exists (default error)
   --timeout MS               per-step timeout (default 10000)
-
+${grpcUsage}
 Exit codes: 0 no finding at the --fail-on level, 1 a finding at that level or a failure, 2 usage.
 Findings are described in docs/findings.md.
 `;
@@ -48,7 +49,7 @@ const options = {
   concurrency: { type: 'string', short: 'm' },
   method: { type: 'string', short: 'X' },
   header: { type: 'string', short: 'H', multiple: true },
-  data: { type: 'string' },
+  data: { type: 'string', short: 'd' },
   insecure: { type: 'boolean' },
   ca: { type: 'string', multiple: true },
   'idle-wait': { type: 'string' },
@@ -56,6 +57,7 @@ const options = {
   json: { type: 'boolean' },
   'fail-on': { type: 'string' },
   timeout: { type: 'string' },
+  ...grpcFlagOptions,
 } as const;
 
 interface ProbeFlags {
@@ -82,10 +84,11 @@ function probeFlags(argv: string[]): ProbeFlags {
     const { name, value } = parseHeaderFlag(h);
     return [name, value];
   });
-  const body = values.data === undefined ? null : readFlagFile(values.data, '--data');
+  const grpc = parseGrpcFlags(values);
+  const body = values.data === undefined || grpc ? null : readFlagFile(values.data, '--data');
   const ca = (values.ca ?? []).map((f) => readFlagFile(f, '--ca').toString('utf8'));
   return {
-    probe: { url, requests, concurrency, method, headers, body, insecure: values.insecure ?? false, ca, idleWaitMs, timeoutMs },
+    probe: { url, requests, concurrency, method, headers, body, insecure: values.insecure ?? false, ca, idleWaitMs, timeoutMs, grpc },
     failOn, json: values.json ?? false, frames: values.frames ?? false,
   };
 }
