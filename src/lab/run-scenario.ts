@@ -6,15 +6,19 @@ import { instrument } from '../server/index.js';
 import { resolveBenchOptions } from '../bench/options.js';
 import { runBench } from '../bench/run.js';
 import { buildBenchResult, type BenchResult } from '../bench/result.js';
+import type { ConnectionRecord, Counters } from '../bench/recorder.js';
 import { runProbe } from '../probe/probe.js';
 import { diagnose } from '../diagnose/diagnose.js';
 import type { Finding } from '../diagnose/finding.js';
 import { deriveBreakerOptions } from '../client/breaker-tuning.js';
+import { deriveHedgeOptions } from '../client/hedge-tuning.js';
+import { failoverClientSettings, freezeZoneWhen, startFailoverZones, type FailoverZones } from './zone-failover.js';
 import type { LabPki } from './certs.js';
 import { startInventory, type InventoryService } from './inventory.js';
 import { startOrder, type InventoryCaller, type OrderService, type OrderStats } from './order.js';
 import { naiveInventoryCaller } from './naive-inventory.js';
 import { protectedInventoryCaller, type ProtectedCaller } from './protected-inventory.js';
+import { clientOptions, okhttpRequests } from './client-profile.js';
 import { labConstants, type LabSize, type ScenarioSpec } from './scenarios.js';
 
 /** What healthy measured about order→inventory calls; the protected scenario is tuned from it. */
@@ -37,14 +41,23 @@ export interface ScenarioMeasurement {
   /** Bytes that crossed the WAN proxy toward the clients. */
   wanBytesDown: number;
   findings: Finding[];
+  /** The load generator's raw counters (push, ping, window evidence) and its connections (timeline). */
+  counters: Counters;
+  connections: ConnectionRecord[];
+  /** The clients' connection window and health-check interval (0: none), and how long the load ran, ms. */
+  client: { windowBytes: number; pingIntervalMs: number; loadMs: number };
   /** Protected/failover caller facts. */
   breakerOpens?: number;
   fallbacks?: number;
   failoverMs?: number;
   /** Priority-level switches the client recorded. */
   clientFailovers?: number;
+  /** Hedges the protected client sent and won, and requests it rescued from a dark endpoint. */
+  hedges?: number;
+  hedgesWon?: number;
+  rescued?: number;
   /** Breaker settings derived from healthy, with the reasons. */
-  breakerTuning?: { slowCallMs: number; minimumCalls: number; deadlineMs: number; reasons: string[] };
+  breakerTuning?: { slowCallMs: number; minimumCalls: number; deadlineMs: number; reasons: string[]; hedgeDelayMs?: number };
   /** Healthy only: the calibration for later scenarios. */
   calibration?: Calibration;
   wallMs: number;
@@ -94,7 +107,10 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     const invProxy = await startChaos({ upstream: `127.0.0.1:${zoneA.port}`, listen: '127.0.0.1:0', faults: inventoryFaults, seed });
     closers.push(() => invProxy.close());
 
-    const caller = buildCaller(spec, options.calibration, pki, invProxy, zoneA, zoneB);
+    // Zone failover freezes zone a: its zones run as processes of their own.
+    const zones = spec.killZoneAt > 0 ? await startFailoverZones(pki) : undefined;
+    if (zones) closers.push(() => zones.close());
+    const caller = buildCaller(spec, options.calibration, pki, invProxy, zoneA, zoneB, zones);
     closers.push(() => caller.close());
 
     const order = await startOrder({
@@ -115,15 +131,13 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     const wan = await startChaos({ upstream: `127.0.0.1:${order.port}`, listen: '127.0.0.1:0', faults: [`bandwidth ${labConstants.wanBandwidth},link=shared:down`], seed });
     closers.push(() => wan.close());
 
-    const requests = spec.inventorySpike > 0 ? size.spikeRequests : spec.killZoneAt > 0 ? size.failoverRequests : size.requests;
-    const killer = spec.killZoneAt > 0 ? killZoneWhen(order, zoneA, Math.floor(requests * spec.killZoneAt)) : undefined;
+    const requests = spec.inventorySpike > 0 ? size.spikeRequests : spec.killZoneAt > 0 ? size.failoverRequests : spec.clients === 'okhttp' ? okhttpRequests(spec, size) : size.requests;
+    const killer = zones ? freezeZoneWhen(order, zones.a, Math.floor(requests * spec.killZoneAt)) : undefined;
     const benchOptions = resolveBenchOptions({
       // TLS passes through the TCP proxy untouched: clients speak https to it.
       url: `https://127.0.0.1:${new URL(wan.url).port}/api/v1/order?id=42`,
-      connections: size.connections,
-      streams: size.streams,
       requests,
-      push: 'accept',
+      ...clientOptions(spec.clients ?? 'bench', size),
       requestsPerConnection: spec.requestsPerConnection,
       ca: pki.rootCert,
       timeoutMs: 30_000,
@@ -140,15 +154,22 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
       findings = diagnose(probe.facts);
     }
 
+    const faultsApplied: Record<string, number> = {};
+    for (const stats of [invProxy.stats(), wan.stats()]) {
+      for (const [kind, n] of Object.entries(stats.faults)) faultsApplied[kind] = (faultsApplied[kind] ?? 0) + n;
+    }
     const wanRoute = Object.values(wan.stats().routes)[0];
     const measurement: ScenarioMeasurement = {
       spec,
       bench,
       curve: curvePercentiles.map((p) => [p, run.recorder.total.percentileMs(p)] as [number, number]),
       order: order.stats(),
-      faultsApplied: sumFaults([invProxy.stats().faults, wan.stats().faults]),
+      faultsApplied,
       wanBytesDown: wanRoute?.bytesDown ?? 0,
       findings,
+      counters: { ...run.recorder.counters },
+      connections: [...run.recorder.connections.values()],
+      client: { windowBytes: benchOptions.windowSize, pingIntervalMs: benchOptions.pingIntervalMs, loadMs },
       wallMs: since(t0),
     };
     if (caller.protected) addClientMeasures(measurement, caller.protected, killer?.killedAt(), loadMs);
@@ -159,7 +180,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
   }
 }
 
-/** What the protected caller saw: breaker opens, fallbacks, failover, the healthy calibration. */
+/** What the protected caller saw: breaker opens, fallbacks, hedges, failover, the healthy calibration. */
 function addClientMeasures(measurement: ScenarioMeasurement, caller: ProtectedCaller, killedAt: number | undefined, loadMs: number): void {
   const spec = measurement.spec;
   const stats = caller.client.stats();
@@ -167,6 +188,9 @@ function addClientMeasures(measurement: ScenarioMeasurement, caller: ProtectedCa
   if (spec.inventorySpike > 0 || spec.killZoneAt > 0) {
     measurement.breakerOpens = stats.endpoints.reduce((n, e) => n + e.breaker.opens, 0);
     measurement.fallbacks = caller.fallbacks();
+    measurement.hedges = stats.hedges;
+    measurement.hedgesWon = stats.hedgesWon;
+    measurement.rescued = stats.rescued;
   }
   if (spec.killZoneAt > 0) {
     // Failover measured end to end: from the moment zone a died to the first answer
@@ -183,13 +207,6 @@ function addClientMeasures(measurement: ScenarioMeasurement, caller: ProtectedCa
   }
 }
 
-/** Faults applied, by kind, summed over the proxies. */
-function sumFaults(counts: readonly Record<string, number>[]): Record<string, number> {
-  const sum: Record<string, number> = {};
-  for (const c of counts) for (const [kind, n] of Object.entries(c)) sum[kind] = (sum[kind] ?? 0) + n;
-  return sum;
-}
-
 interface BuiltCaller {
   call: InventoryCaller;
   protected?: ProtectedCaller;
@@ -204,6 +221,7 @@ function buildCaller(
   invProxy: ChaosProxy,
   zoneA: InventoryService,
   zoneB: InventoryService,
+  zones: FailoverZones | undefined,
 ): BuiltCaller {
   const proxied = `https://127.0.0.1:${new URL(invProxy.url).port}`;
   if (spec.inventoryCaller === 'naive') {
@@ -213,19 +231,19 @@ function buildCaller(
     // No fallback here: a failed inventory call fails the order, so failedRequests tells the truth.
     const p = protectedInventoryCaller({
       endpoints: [
-        { url: zoneA.url, zone: 'a', priority: 0 },
-        { url: zoneB.url, zone: 'b', priority: 1 },
+        { url: zones?.a.url ?? zoneA.url, zone: 'a', priority: 0 },
+        { url: zones?.b.url ?? zoneB.url, zone: 'b', priority: 1 },
       ],
       ca: pki.rootCert,
-      timeoutMs: 2000,
-      health: { path: '/health', intervalMs: 200, timeoutMs: 200 },
+      ...failoverClientSettings,
       fallback: false,
       now: () => monotonicClock.now(),
     });
-    return { call: p.call, protected: p, close: () => p.client.close() };
+    return { call: p.call, protected: p, close: () => p.client.close({ graceMs: 500 }) };
   }
   let tuning: BuiltCaller['tuning'];
   let breaker;
+  let hedge;
   let timeoutMs = 2000;
   if (spec.inventorySpike > 0) {
     if (!calibration || calibration.inventoryLatenciesMs.length < 20) {
@@ -234,11 +252,15 @@ function buildCaller(
     const derived = deadlineFrom(calibration);
     timeoutMs = derived.deadlineMs;
     breaker = { ...derived.tuning.options, openMs: 1000, halfOpenCalls: 3 };
+    // The hedge delay is derived from healthy's latencies as the breaker is.
+    const hedging = deriveHedgeOptions({ latenciesMs: calibration.inventoryLatenciesMs, requestsPerSecond: Math.max(1, calibration.inventoryCallsPerSecond) }, { maxRate: SPIKE_HEDGE_RATE, maxHedges: 2 });
+    hedge = hedging.options;
     tuning = {
       slowCallMs: derived.tuning.options.slowCallMs,
       minimumCalls: derived.tuning.options.minimumCalls,
       deadlineMs: derived.deadlineMs,
-      reasons: derived.tuning.reasons,
+      hedgeDelayMs: hedging.options.delayMs,
+      reasons: [...derived.tuning.reasons, ...hedging.reasons],
     };
   }
   const p = protectedInventoryCaller({
@@ -246,24 +268,26 @@ function buildCaller(
     ca: pki.rootCert,
     timeoutMs,
     ...(breaker ? { breaker } : {}),
-    // Rotate sessions so the proxy's per-connection fault choice meets this client as often
-    // as it meets the naive one.
-    maxRequestsPerSession: spec.inventorySpike > 0 ? 20 : undefined,
+    ...(hedge ? { hedge } : {}),
+    // Rotate sessions so the proxy's per-connection fault choice meets this client too.
+    maxRequestsPerSession: spec.inventorySpike > 0 ? SPIKE_SESSION_REQUESTS : undefined,
     fallback: true,
     now: () => monotonicClock.now(),
   });
-  return { call: p.call, protected: p, tuning, close: () => p.client.close() };
+  return { call: p.call, protected: p, tuning, close: () => p.client.close({ graceMs: 500 }) };
 }
 
-/** Kills zone a once order has answered `afterOrders` requests. */
-function killZoneWhen(order: OrderService, zone: InventoryService, afterOrders: number): { stop(): void; killedAt(): number | undefined } {
-  let killedAt: number | undefined;
-  const timer = setInterval(() => {
-    if (order.stats().orders >= afterOrders) {
-      clearInterval(timer);
-      killedAt = monotonicClock.now();
-      zone.kill();
-    }
-  }, 5);
-  return { stop: () => clearInterval(timer), killedAt: () => killedAt };
-}
+/**
+ * Share of inventory calls that may be hedged in the protected spike scenario. A spiking
+ * connection holds every call on it until the client retires it (after two lost races), and
+ * 15 % of connections spike, so hedges run above the library's 10 % default here.
+ */
+const SPIKE_HEDGE_RATE = 0.3;
+
+/**
+ * Requests per session before the protected client rotates it, so it still draws the proxy's
+ * per-connection fault now and then. 20 (one new TLS connection every 20 calls at 64 calls in
+ * flight) kept the pool permanently waiting for handshakes, which measured the churn rather
+ * than the protection; 100 rotates 4 times in the full run.
+ */
+const SPIKE_SESSION_REQUESTS = 100;
