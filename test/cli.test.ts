@@ -70,3 +70,35 @@ test('the installed bin (the bundled CLI) runs bench with worker threads and rep
     server.close();
   }
 });
+
+test('Ctrl-C (SIGINT): the command stops, one line "interrupted", exit 130, no usage hint', async () => {
+  const { createServer } = await import('node:http2');
+  const server = createServer();
+  server.on('stream', (stream) => {
+    stream.respond({ ':status': 200 });
+    stream.end('ok');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (server.address() as { port: number }).port;
+    const bin = new URL('../bin/h2doctor.js', import.meta.url).pathname;
+    const { spawn } = await import('node:child_process');
+    // A bench that would run 30 s; interrupted once it has printed nothing but is running.
+    const child = spawn(process.execPath, [bin, 'bench', `http://127.0.0.1:${port}/`, '-c', '1', '-m', '2', '-d', '30s', '--json']);
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    let served = 0;
+    server.on('stream', () => void served++);
+    const until = Date.now() + 10_000;
+    while (served < 20 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(served >= 20, 'the bench was running');
+    child.kill('SIGINT');
+    assert.equal(await closed, 130, stderr);
+    assert.equal(stderr, 'h2doctor: interrupted\n');
+    assert.equal((JSON.parse(stdout) as { partial: boolean }).partial, true, 'the partial results are still printed');
+  } finally {
+    server.close();
+  }
+});

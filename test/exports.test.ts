@@ -1,15 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
 // Pins the public surface: adding or removing an export is a deliberate change to this list.
 // Each subpath in package.json "exports" must have an entry here, and vice versa.
 const expected: Record<string, string[]> = {
   '.': [
-    'AbortError', 'BreakerOpenError', 'CheckFailedError', 'ClientClosedError', 'CodecError', 'CompressionError',
-    'ConfigError', 'ConnectError', 'ConnectionClosedError', 'DeadlineExceededError', 'DnsError', 'FlowControlError',
-    'FrameSizeError', 'GrpcFramingError', 'GrpcMessageTooLargeError', 'GrpcStatusError', 'H2DoctorError', 'H2ErrorCode', 'HeaderListTooLargeError', 'NoHealthyEndpointError',
-    'NotGrpcError', 'NotHttp2Error', 'ProtobufDecodeError', 'ProtocolError', 'PushDeniedError', 'RetryBudgetExhaustedError', 'ScenarioError',
+    'AbortError', 'AttemptTimeoutError', 'BreakerOpenError', 'CheckFailedError', 'ClientClosedError',
+    'CodecError', 'CompressionError', 'ConfigError', 'ConnectError', 'ConnectionClosedError',
+    'DeadlineExceededError', 'DnsError', 'EndpointDarkError', 'FlowControlError', 'FrameSizeError',
+    'GrpcFramingError', 'GrpcMessageTooLargeError', 'GrpcStatusError', 'H2DoctorError', 'H2ErrorCode',
+    'HeaderListTooLargeError', 'NoHealthyEndpointError', 'NotGrpcError', 'NotHttp2Error',
+    'ProtobufDecodeError', 'ProtocolError', 'PushDeniedError', 'RetryBudgetExhaustedError', 'ScenarioError',
     'StreamResetError', 'TimeoutError', 'TlsError', 'UsageError', 'fromSystemError', 'h2ErrorName', 'version',
   ],
   codec: [
@@ -39,10 +41,19 @@ const expected: Record<string, string[]> = {
     'recommendedSettings', 'traceIdFromHeaders',
   ],
   client: [
-    'CircuitBreaker', 'ClientResponse', 'CountSlidingWindow', 'EndpointSelector', 'H2Client', 'RetryBudget',
-    'TimeSlidingWindow', 'backoffDelay', 'createClient', 'createSlidingWindow', 'deriveBreakerOptions',
+    'CircuitBreaker', 'ClientResponse', 'CountSlidingWindow', 'EndpointSelector', 'H2Client', 'OutlierDetector', 'RetryBudget',
+    'TimeSlidingWindow', 'backoffDelay', 'createClient', 'createSlidingWindow', 'deriveBreakerOptions', 'deriveHedgeOptions',
     'isIdempotentMethod', 'isRetryable', 'isUnprocessed',
   ],
+  bench: [
+    'BenchEngine', 'BenchRecorder', 'LatencyHistogram', 'LoadSchedule', 'Outcome', 'PendingRequests', 'benchDefaults',
+    'benchWarnings', 'buildBenchResult', 'outcomeNames', 'resolveBenchOptions', 'runBench', 'workerShare',
+  ],
+  probe: [
+    'connectionWindowUpdates', 'firstSettings', 'flowControlStalls', 'pushesOf', 'resetsOf', 'runProbe', 'settingValue',
+    'settingsAckMs',
+  ],
+  diagnose: ['atOrAbove', 'bySeverity', 'cleanFacts', 'diagnose', 'isSeverity', 'probeRules'],
   chaos: [
     'ChaosProxy', 'ChaosRoute', 'FaultLog', 'FrameFaultEngine', 'STALL_SEGMENT_BYTES', 'activeFaults', 'appliesTo',
     'describeFault', 'faultKinds', 'faultToToxic', 'formatFaultCounts', 'formatFaultEvent', 'frameFaultKinds',
@@ -60,6 +71,9 @@ const sources: Record<string, string> = {
   tap: '../src/tap/index.js',
   client: '../src/client/index.js',
   server: '../src/server/index.js',
+  bench: '../src/bench/index.js',
+  probe: '../src/probe/index.js',
+  diagnose: '../src/diagnose/index.js',
 };
 
 test('package.json exports exactly the pinned subpaths', () => {
@@ -74,3 +88,17 @@ for (const [subpath, names] of Object.entries(expected)) {
     assert.deepEqual(Object.keys(mod).sort(), [...names].sort());
   });
 }
+
+// What a user imports: each subpath resolves by the package's own name (Node's self-reference)
+// to the built code, with the same names, and ships its type declarations. `npm test` builds
+// dist/ first.
+test('every subpath resolves by package name from dist/, with its .d.ts', async () => {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { exports: Record<string, { types: string; default: string } | string> };
+  for (const [key, entry] of Object.entries(pkg.exports)) {
+    if (typeof entry === 'string') continue;
+    const subpath = key === '.' ? '.' : key.slice(2);
+    assert.ok(existsSync(new URL(`../${entry.types}`, import.meta.url)), `${entry.types} is missing`);
+    const mod = (await import(key === '.' ? 'h2doctor' : `h2doctor/${subpath}`)) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(mod).sort(), [...expected[subpath]!].sort(), `h2doctor/${subpath}`);
+  }
+});

@@ -14,7 +14,7 @@ import type { ProbeJsonReport } from '../src/report/probe-json.js';
 
 const servers: Record<string, RunningGrpc> = {};
 before(async () => {
-  const [permissive, strict, notServing, failing, aging, noHealth, abrupt, tls] = await Promise.all([
+  const [permissive, strict, notServing, failing, aging, noHealth, abrupt, tls, oldReflection] = await Promise.all([
     startGrpcJsServer({ serverOptions: { 'grpc.keepalive_permit_without_calls': 1 } }),
     // grpc-js takes these options but, as of 1.14, enforces no ping policy on the server side.
     startGrpcJsServer({ serverOptions: { 'grpc.keepalive_permit_without_calls': 0, 'grpc.http2.min_ping_interval_without_data_ms': 300_000 } }),
@@ -25,8 +25,9 @@ before(async () => {
     // Ages out after about 1 s and destroys the connection 50 ms later: 400 ms calls are cut.
     startGrpcJsServer({ slowMs: 400, serverOptions: { 'grpc.max_connection_age_ms': 1000, 'grpc.max_connection_age_grace_ms': 50 } }),
     startGrpcJsServer({ tls: { key: pki.key, chain: pki.chain } }),
+    startGrpcJsServer({ reflection: 'v1alpha' }),
   ]);
-  Object.assign(servers, { permissive, strict, notServing, failing, aging, noHealth, abrupt, tls });
+  Object.assign(servers, { permissive, strict, notServing, failing, aging, noHealth, abrupt, tls, oldReflection });
 });
 after(async () => {
   await Promise.all(Object.values(servers).map((s) => s.close()));
@@ -138,6 +139,15 @@ describe('probe --grpc against grpc-js', { concurrency: 3 }, () => {
     assert.equal(j.grpc!.services, null);
     assert.deepEqual(j.grpc!.statusCounts, { UNIMPLEMENTED: 20 });
     assert.deepEqual(j.findings.map((f) => [f.id, f.severity]).filter(([id]) => id!.startsWith('grpc-')), [['grpc-call-errors', 'error'], ['grpc-health-unimplemented', 'info']]);
+  });
+
+  test('reflection falls back to v1alpha; an unknown --grpc-service is SERVICE_UNKNOWN', async () => {
+    const r = await runProbeCli([servers.oldReflection!.url, '--grpc', '--grpc-service', 'shop.Nope', '-n', '3', '--json']);
+    const j = json(r.out);
+    assert.equal(j.grpc!.reflection!.version, 'v1alpha');
+    assert.deepEqual(j.grpc!.services, ['grpc.health.v1.Health']);
+    assert.equal(j.grpc!.health, 'SERVICE_UNKNOWN');
+    assert.deepEqual(j.grpc!.statusCounts, { NOT_FOUND: 3 });
   });
 
   test('--call sends the given request and counts by status', async () => {

@@ -1,7 +1,13 @@
 import { H2DoctorError, UsageError } from '../errors.js';
 
-/** Exit codes, in one place: 0 ok, 1 a failed check or operation, 2 bad usage. */
-export const ExitCode = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
+/**
+ * Exit codes, in one place: 0 ok, 1 a failed check or operation, 2 bad usage, 130 interrupted
+ * (Ctrl-C: 128 + SIGINT, what shells report for a program the signal stopped).
+ */
+export const ExitCode = { OK: 0, FAILURE: 1, USAGE: 2, INTERRUPTED: 130 } as const;
+
+/** The one line an interrupted run ends with. */
+export const interruptedLine = 'h2doctor: interrupted';
 
 /** Maps any thrown value to an exit code and the one line the user sees. */
 export function describeFailure(err: unknown, debug: boolean): { code: number; line: string } {

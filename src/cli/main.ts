@@ -1,7 +1,7 @@
 import { commands } from './registry.js';
-import { describeFailure, ExitCode } from './exit.js';
+import { describeFailure, ExitCode, interruptedLine } from './exit.js';
 import { processIO, type CliIO } from './io.js';
-import { UsageError } from '../errors.js';
+import { AbortError, UsageError } from '../errors.js';
 import { version } from '../version.js';
 
 function usage(): string {
@@ -27,13 +27,21 @@ function usage(): string {
 /**
  * The CLI entry: parses the command name, runs it, and maps every error to an exit code and
  * one line on stderr. Never throws; never prints a stack trace unless --debug.
+ *
+ * Ctrl-C aborts the command's signal; the command stops and prints what it has (bench its
+ * partial results), and the run ends with one line, "interrupted", and exit 130, however
+ * the command itself ended.
  */
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   const debug = argv.includes('--debug');
   const args = argv.filter((a) => a !== '--debug');
   const controller = new AbortController();
-  const onSignal = () => controller.abort(new UsageError('interrupted'));
+  const onSignal = () => controller.abort(new AbortError('interrupted'));
   process.once('SIGINT', onSignal);
+  const interrupted = (): number => {
+    io.stderr.write(`${interruptedLine}\n`);
+    return ExitCode.INTERRUPTED;
+  };
   try {
     const [name, ...rest] = args;
     if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
@@ -52,8 +60,10 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       io.stdout.write(command.usage.endsWith('\n') ? command.usage : `${command.usage}\n`);
       return ExitCode.OK;
     }
-    return await command.run(rest, io, controller.signal);
+    const code = await command.run(rest, io, controller.signal);
+    return controller.signal.aborted ? interrupted() : code;
   } catch (err) {
+    if (controller.signal.aborted) return interrupted();
     const { code, line } = describeFailure(err, debug);
     io.stderr.write(`${line}\n`);
     return code;

@@ -2,6 +2,4 @@
 export { diagnose, probeRules } from './diagnose.js';
 export { atOrAbove, bySeverity, isSeverity } from './finding.js';
 export type { Finding, Rule, Severity } from './finding.js';
-export { percentile, summariseTail } from '../stats/percentile.js';
-export type { TailSummary } from '../stats/percentile.js';
 export { cleanFacts } from './clean-facts.js';

@@ -21,3 +21,13 @@ export type {
   TlsFacts as ProbeTlsFacts,
 } from './facts.js';
 export { connectionWindowUpdates, firstSettings, flowControlStalls, pushesOf, resetsOf, settingsAckMs, settingValue } from './frame-facts.js';
+export type { GrpcProbeOptions } from './grpc-call-spec.js';
+export type {
+  GrpcCallResult,
+  GrpcFacts,
+  GrpcHealthFacts,
+  GrpcKeepaliveFacts,
+  GrpcReflectionFacts,
+  GrpcWatchFacts,
+  GrpcWatchGoaway,
+} from './grpc-facts.js';

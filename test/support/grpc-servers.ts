@@ -16,8 +16,8 @@ import { ReflectionService } from '@grpc/reflection';
 export interface GrpcJsServerOptions {
   /** Health status of '' (the server). null: no health service at all. */
   health?: 'SERVING' | 'NOT_SERVING' | null;
-  /** Register server reflection (v1 and v1alpha). Default true. */
-  reflection?: boolean;
+  /** Register server reflection: true (v1 and v1alpha, the default), 'v1alpha' only, or false. */
+  reflection?: boolean | 'v1alpha';
   /** Fail every Nth health Check with UNAVAILABLE (counted), e.g. 4 fails a quarter. */
   failEvery?: number;
   /** grpc-js server options (grpc.keepalive_*, grpc.max_connection_age_ms…). */
@@ -118,7 +118,17 @@ export async function startGrpcJsServer(options: GrpcJsServerOptions = {}): Prom
   });
   if (options.reflection ?? true) {
     const pkg = protoLoader.loadSync(healthProtoPath, { includeDirs: [] });
-    new ReflectionService(pkg).addToServer(server);
+    const reflection = new ReflectionService(pkg);
+    if (options.reflection === 'v1alpha') {
+      // Only the library's v1alpha service, as older servers offer it.
+      reflection.addToServer({
+        addService(def: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation) {
+          if (Object.values(def).some((m) => m.path.includes('.v1alpha.'))) server.addService(def, impl);
+        },
+      });
+    } else {
+      reflection.addToServer(server);
+    }
   }
   const port = await new Promise<number>((resolve, reject) => {
     const credentials = options.tls
