@@ -44,7 +44,7 @@ export async function startNodeGrpcServer(options: NodeGrpcServerOptions = {}): 
     stream.on('end', () => {
       const answer = (): void => {
         if (stream.destroyed || stream.closed) return;
-        if (options.failShare !== undefined && random() < options.failShare) {
+        if (path === '/h2doctor.test.Echo/Echo' && options.failShare !== undefined && random() < options.failShare) {
           counts.UNAVAILABLE = (counts.UNAVAILABLE ?? 0) + 1;
           stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '14', 'grpc-message': 'shedding load (test)' }, { endStream: true });
           return;
@@ -56,7 +56,7 @@ export async function startNodeGrpcServer(options: NodeGrpcServerOptions = {}): 
       };
       if (path === '/h2doctor.test.Echo/Slow') setTimeout(answer, options.slowMs ?? 200);
       else if (path === '/h2doctor.test.Echo/Echo') answer();
-      else {
+      else if (!stream.destroyed) {
         counts.UNIMPLEMENTED = (counts.UNIMPLEMENTED ?? 0) + 1;
         stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '12' }, { endStream: true });
       }
