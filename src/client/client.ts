@@ -21,6 +21,7 @@ import { OutlierDetector } from './outlier-detection.js';
 import { buildStats } from './client-stats.js';
 import { unaryCall, type UnaryDefaults, type UnaryOptions, type UnaryResult } from './grpc-unary.js';
 import { KeepaliveState } from './keepalive.js';
+import { GrpcClientMetrics } from './grpc-metrics.js';
 
 /**
  * `h2doctor/client`: a pooled HTTP/2 client over node:http2 that keeps reusing connections
@@ -98,6 +99,7 @@ export class H2Client implements RaceHost {
     this.unaryDefaults = {
       timeoutMs: this.timeoutMs, maxAttempts: Math.max(1, Math.floor(options.retry?.maxAttempts ?? 3)),
       backoff: { baseMs: options.retry?.baseMs, maxMs: options.retry?.maxMs }, random, onRetry: () => { this.grpcRetries++; },
+      metrics: options.grpcMetrics === undefined ? undefined : new GrpcClientMetrics(options.grpcMetrics, () => this.keepalive?.tooManyPingsGoaways ?? 0),
     };
     this.endpoints = options.endpoints.map((config) => new Endpoint(config, options.tls ?? {}, pool, options.breaker ?? {}, this.clock, ejectionMs, events, resolution));
     this.endpointCount = this.endpoints.length;

@@ -11,6 +11,7 @@ import {
 } from '../errors.js';
 import { encodeGrpcTimeout, frameMessage, GrpcMessageDecoder, GrpcStatus, grpcStatusName, parseGrpcMethod, type GrpcCallStatus } from '../grpc/index.js';
 import type { Random } from '../random.js';
+import type { GrpcClientMetrics } from './grpc-metrics.js';
 import type { RequestOptions } from './options.js';
 import type { ClientResponse } from './response.js';
 import type { RetryBudget } from './retry-budget.js';
@@ -61,14 +62,32 @@ export interface UnaryDefaults {
   maxAttempts: number;
   backoff: BackoffOptions;
   random: Random;
-  /** Counts the status-driven retries (`stats().grpc.retries`). */
+  /** Counts the status-driven retries (`stats().grpcRetries`). */
   onRetry(): void;
+  /** Prometheus metrics (the `grpcMetrics` option); undefined: none. */
+  metrics: GrpcClientMetrics | undefined;
 }
 
 const METADATA_NAME = /^[0-9a-z_.-]+$/;
 
 export async function unaryCall(host: UnaryHost, defaults: UnaryDefaults, options: UnaryOptions): Promise<UnaryResult> {
   parseGrpcMethod(options.method);
+  const metrics = defaults.metrics;
+  if (metrics === undefined) return unaryAttempts(host, defaults, options);
+  const labels = metrics.start(options.method);
+  const t0 = host.clock.now();
+  try {
+    const r = await unaryAttempts(host, defaults, options);
+    metrics.end(labels, GrpcStatus.OK, (host.clock.now() - t0) / 1000);
+    return r;
+  } catch (err) {
+    const code = err instanceof GrpcStatusError ? err.grpcCode : err instanceof AbortError ? GrpcStatus.CANCELLED : GrpcStatus.UNKNOWN;
+    metrics.end(labels, code, (host.clock.now() - t0) / 1000);
+    throw err;
+  }
+}
+
+async function unaryAttempts(host: UnaryHost, defaults: UnaryDefaults, options: UnaryOptions): Promise<UnaryResult> {
   const timeoutMs = options.timeoutMs ?? defaults.timeoutMs;
   if (!(timeoutMs > 0)) throw new ConfigError(`timeoutMs must be positive, got ${options.timeoutMs}`);
   const headers: Record<string, string> = { 'content-type': 'application/grpc', te: 'trailers' };

@@ -31,3 +31,4 @@ export type { HedgeTuning, HedgeTuningOptions } from './hedge-tuning.js';
 export type { UnaryOptions, UnaryResult } from './grpc-unary.js';
 export type { KeepaliveOptions, KeepaliveStats } from './keepalive.js';
 export { GrpcStatusError } from '../errors.js';
+export type { GrpcClientMetricsOptions } from './grpc-metrics.js';

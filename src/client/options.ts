@@ -1,3 +1,4 @@
+import type { GrpcClientMetricsOptions } from './grpc-metrics.js';
 import type { KeepaliveOptions, KeepaliveStats } from './keepalive.js';
 import type { Clock } from '../clock.js';
 import type { BreakerOpenError, H2DoctorError, NoHealthyEndpointError } from '../errors.js';
@@ -35,6 +36,8 @@ export interface RetryOptions extends BackoffOptions {
 export interface ClientOptions {
   /** gRPC keep-alive (keepalive.ts): PING interval, ack timeout, PINGs with no call open. Replaces pool.pingIntervalMs/pingTimeoutMs. */
   keepalive?: KeepaliveOptions;
+  /** Prometheus metrics of unary() calls, go-grpc-prometheus names (grpc-metrics.ts), into this registry. */
+  grpcMetrics?: GrpcClientMetricsOptions;
   endpoints: EndpointConfig[];
   tls?: SessionTlsOptions;
   pool?: PoolOptions;
