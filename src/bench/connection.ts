@@ -5,7 +5,7 @@ import {
 } from '../codec/frame-encoder.js';
 import { HpackDecoder } from '../codec/hpack/decoder.js';
 import { HpackEncoder } from '../codec/hpack/encoder.js';
-import { DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, SettingId, type Frame, type Setting } from '../codec/types.js';
+import { DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, SettingId, type Frame, type HeaderField, type Setting } from '../codec/types.js';
 import {
   CodecError, ConfigError, ConnectionClosedError, H2DoctorError, H2ErrorCode, NotHttp2Error, TimeoutError, fromSystemError,
 } from '../errors.js';
@@ -13,8 +13,9 @@ import type { BenchOptions } from './options.js';
 import { Outcome, type ConnectionRecord, type OutcomeCode } from './recorder.js';
 import type { ConnectionOwner } from './connection-owner.js';
 import { dial } from './dial.js';
+import { ConnectionHealth } from './connection-health.js';
 import { statusOf } from './response-status.js';
-import { buildRequestTemplate, patchStreamId, requestHeaderList, writeRequestBody, type RequestTemplate } from './request-template.js';
+import { buildRequestTemplate, buildTargetTemplates, patchStreamId, requestHeaderList, writeRequestBody, type RequestTemplate } from './request-template.js';
 import { WriteBatch } from './write-batch.js';
 
 /**
@@ -65,6 +66,10 @@ export class BenchConnection {
   private readonly decoder: FrameDecoder;
   private readonly hpackDecoder: HpackDecoder;
   private template: RequestTemplate | undefined;
+  /** `-i`: one template per target, sent round-robin from `targetOffset`; undefined with one target. */
+  private targetTemplates: RequestTemplate[] | undefined;
+  /** `-i`: the target this connection's first request carries (spreads targets over connections). */
+  readonly targetOffset: number;
   private readonly streams = new Map<number, StreamSlot>();
   private readonly pool: StreamSlot[] = [];
   /** Promised (even) streams we accepted and are reading. */
@@ -72,19 +77,26 @@ export class BenchConnection {
   private nextStreamId = 1;
   /** Highest server-initiated stream we processed: our GOAWAY's last-stream-id. */
   private lastPeerStream = 0;
-  /** DATA bytes received since the last connection-level WINDOW_UPDATE. */
-  private connUnacked = 0;
   /** Send side: connection window and the server's initial stream window (only bodies use them). */
   private sendWindow = DEFAULT_INITIAL_WINDOW_SIZE;
   private peerInitialWindow = DEFAULT_INITIAL_WINDOW_SIZE;
   private peerMaxFrameSize = DEFAULT_MAX_FRAME_SIZE;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private sawBytes = false;
+  /** Connection receive window and the client health check (connection-health.ts). */
+  private readonly health: ConnectionHealth;
 
   constructor(readonly id: number, private readonly o: BenchOptions, private readonly owner: ConnectionOwner) {
     this.maxStreams = o.streams;
+    this.targetOffset = o.targets !== undefined ? id % o.targets.length : 0;
     this.hpackDecoder = new HpackDecoder({ maxTableSize: o.headerTableSize });
     this.decoder = new FrameDecoder({ headerDecoder: this.hpackDecoder });
+    this.health = new ConnectionHealth(o, owner, {
+      append: (bytes) => this.batch.append(bytes),
+      flush: () => this.batch.flush(),
+      live: () => this.state === 'open' || this.state === 'draining',
+      abandon: (why) => this.abandon(why),
+    });
   }
 
   /** Opens the socket; the owner hears `ready` or `closed`. */
@@ -125,6 +137,7 @@ export class BenchConnection {
     this.batch.append(encodeSettings(settings));
     // The connection window is not a SETTING: only WINDOW_UPDATE on stream 0 raises it (§6.9.2).
     if (this.o.windowSize > DEFAULT_INITIAL_WINDOW_SIZE) this.batch.append(encodeWindowUpdate(0, this.o.windowSize - DEFAULT_INITIAL_WINDOW_SIZE));
+    this.health.prefaceSent();
     this.batch.flush();
   }
 
@@ -177,11 +190,7 @@ export class BenchConnection {
         return;
       }
       case 'DATA': {
-        this.connUnacked += f.length;
-        if (this.connUnacked >= this.o.windowSize / 2) {
-          this.batch.append(encodeWindowUpdate(0, this.connUnacked));
-          this.connUnacked = 0;
-        }
+        this.health.data(f.streamId, f.length, now);
         const s = this.streams.get(f.streamId);
         if (s !== undefined) {
           this.owner.bodyBytes(f.data.length, 0);
@@ -196,6 +205,9 @@ export class BenchConnection {
           this.owner.pushBytes(f.data.length, false);
           if (f.endStream) this.pushDone(f.streamId);
           else if (f.length > 0) this.batch.append(encodeWindowUpdate(f.streamId, f.length));
+        } else if ((f.streamId & 1) === 0 && f.length > 0) {
+          // A push we cancelled: the server sent these before our RST_STREAM reached it.
+          this.owner.health('push-after-cancel', f.length);
         }
         return;
       }
@@ -228,6 +240,7 @@ export class BenchConnection {
         return;
       case 'PING':
         if (!f.ack) this.batch.append(encodePing(f.opaqueData, true));
+        else this.health.pingAck(now);
         return;
       case 'GOAWAY':
         this.onGoaway(f.errorCode, f.lastStreamId, f.debugData);
@@ -257,9 +270,33 @@ export class BenchConnection {
     }
     const table = settings.find((s) => s.id === SettingId.HEADER_TABLE_SIZE)?.value ?? 4096;
     const encoder = new HpackEncoder({ huffman: 'auto', maxTableSize: Math.min(table, 4096) });
-    this.template = buildRequestTemplate(requestHeaderList(this.o), (fields) => encoder.encode(fields), this.o.body === undefined, this.peerMaxFrameSize);
+    const encode = (fields: HeaderField[]) => encoder.encode(fields);
+    if (this.o.targets !== undefined && this.o.targets.length > 1) {
+      this.targetTemplates = buildTargetTemplates(requestHeaderList(this.o), this.o.targets, this.targetOffset, encode, this.o.body === undefined, this.peerMaxFrameSize);
+      this.template = this.targetTemplates[this.targetOffset];
+    } else {
+      this.template = buildRequestTemplate(requestHeaderList(this.o), encode, this.o.body === undefined, this.peerMaxFrameSize);
+    }
     this.state = 'open';
+    this.health.opened();
     this.owner.ready(this);
+  }
+
+  /**
+   * The client gives up on this connection: its requests go back to the front of the queue
+   * (sent again on another connection), then it closes.
+   */
+  private abandon(why: string): void {
+    const retry = [...this.streams];
+    for (let i = retry.length - 1; i >= 0; i--) {
+      const [id, s] = retry[i]!;
+      this.streams.delete(id);
+      this.active--;
+      this.owner.requeue(s.startedAt);
+      this.pool.push(s);
+    }
+    this.owner.health('abandoned-ping', 1);
+    this.close(`abandoned: ${why}`);
   }
 
   /** Starts as many waiting requests as free stream slots allow (`now`: the caller's clock reading); the owner flushes after. */
@@ -275,6 +312,7 @@ export class BenchConnection {
       const id = this.nextStreamId;
       this.nextStreamId += 2;
       const first = this.issued === 0;
+      if (this.targetTemplates !== undefined) this.template = this.targetTemplates[(this.issued + this.targetOffset) % this.targetTemplates.length];
       const frame = first ? this.template!.first : this.template!.repeat;
       const [buf, at] = this.batch.reserve(frame.length);
       // A repeat HEADERS frame is a few dozen bytes: a plain loop beats TypedArray#set's setup.
@@ -366,6 +404,7 @@ export class BenchConnection {
     this.batch.append(encodeGoaway(this.lastPeerStream, H2ErrorCode.NO_ERROR));
     this.batch.flush();
     this.state = 'closed';
+    this.health.stop(this.owner.clock.now());
     this.socket.end();
     this.failStreams(this.owner.clock.now());
     this.owner.closed(this, reason, undefined, established);
@@ -385,6 +424,7 @@ export class BenchConnection {
     const established = this.state !== 'connecting' && this.state !== 'handshake';
     clearTimeout(this.handshakeTimer);
     this.state = 'closed';
+    this.health.stop(this.owner.clock.now());
     this.socket.destroy();
     this.failStreams(this.owner.clock.now());
     this.owner.closed(this, `error: ${err.message}`, err, established);

@@ -1,4 +1,5 @@
 import { LatencyHistogram, type HistogramSnapshot } from '../stats/log-linear-histogram.js';
+import { TargetStats, type TargetSnapshot } from './target-stats.js';
 
 /**
  * What the bench engine measures, in one mergeable object. The engine calls `recordRequest`
@@ -59,8 +60,10 @@ export interface ConnectionRecord {
   resets: number;
   /** GOAWAY error code received, -1 when none. */
   goawayCode: number;
-  /** Why it closed: 'done', 'limit' (--requests-per-connection), 'goaway', 'error: …', or '' while open. */
+  /** Why it closed: 'done', 'limit' (--requests-per-connection), 'goaway', 'abandoned: …' (the client's health check), 'error: …', or '' while open. */
   closeReason: string;
+  /** When it closed, on the same axis as `openedAtMs`; -1 while open. */
+  closedAtMs: number;
   /** Total latency of its requests (coarse precision: enough for a per-connection p99). */
   latency: LatencyHistogram;
 }
@@ -94,6 +97,16 @@ export interface RecorderSnapshot {
   slowest: SlowRequest[];
   connections: (Omit<ConnectionRecord, 'latency'> & { latency: HistogramSnapshot })[];
   intervals: [number, { requests: number; failures: number; latency: HistogramSnapshot }][];
+  targets?: TargetSnapshot[];
+  stageCompleted?: number[];
+}
+
+/** What a recorder keeps beyond the always-on figures (each only when its option is on). */
+export interface RecorderExtras {
+  /** `-i`: the target paths, in file order. */
+  targets?: readonly string[];
+  /** `--stages`: how many stages. */
+  stages?: number;
 }
 
 export const histogramNames = ['total', 'ttfb', 'queue', 'service', 'failed', 'connect', 'tls', 'scheduleLag'] as const;
@@ -130,13 +143,32 @@ export interface Counters {
   resetsSent: number;
   /** Time spans, ms: measurement start to last completion. */
   durationMs: number;
+  /** Client health checks (--ping-interval): PINGs sent, ACKs received, their summed and largest round trip, ms. */
+  pingsSent: number;
+  pingAcks: number;
+  pingRttTotalMs: number;
+  pingRttMaxMs: number;
+  /** Connections the client abandoned because a PING went unanswered. */
+  abandonedPing: number;
+  /** Connection-level WINDOW_UPDATEs we sent. */
+  windowUpdatesSent: number;
+  /** DATA bytes on pushed streams never credited back to the connection window (creditPushedData false). */
+  pushBytesUncredited: number;
+  /** DATA bytes that arrived on pushes we had already cancelled (sent before our RST_STREAM reached the server). */
+  pushBytesAfterCancel: number;
+  /** Time connections spent with a connection receive window of 0, summed, ms. */
+  zeroWindowMs: number;
 }
+
+/** Counters merged by taking the largest, not the sum. */
+const maxCounters = new Set(['durationMs', 'pingRttMaxMs']);
 
 export function emptyCounters(): Counters {
   return {
     ok: 0, httpError: 0, reset: 0, errored: 0, timeout: 0, retried: 0, bodyBytes: 0, bytesIn: 0, bytesOut: 0,
     headerBytes: 0, opened: 0, reconnects: 0, pushPromises: 0, pushCompleted: 0, pushBytes: 0, pushCancelled: 0,
-    responsesWithPush: 0, resetsSent: 0, durationMs: 0,
+    responsesWithPush: 0, resetsSent: 0, durationMs: 0, pingsSent: 0, pingAcks: 0, pingRttTotalMs: 0, pingRttMaxMs: 0,
+    abandonedPing: 0, windowUpdatesSent: 0, pushBytesUncredited: 0, pushBytesAfterCancel: 0, zeroWindowMs: 0,
   };
 }
 
@@ -165,18 +197,30 @@ export class BenchRecorder {
   slowest: SlowRequest[] = [];
   readonly connections = new Map<number, ConnectionRecord>();
   readonly intervals = new Map<number, IntervalRecord>();
+  /** `-i`: per target, in file order; undefined without it. Filled by the engine's RequestObserver. */
+  readonly targets: TargetStats[] | undefined;
+  /** `--stages`: requests completed during each stage; undefined without it. */
+  readonly stageCompleted: number[] | undefined;
 
   /**
    * @param intervalMs width of the per-interval windows, 0 for none.
    */
-  constructor(readonly intervalMs = 0) {}
+  constructor(readonly intervalMs = 0, extras: RecorderExtras = {}) {
+    this.targets = extras.targets?.map((p) => new TargetStats(p));
+    this.stageCompleted = extras.stages !== undefined ? new Array<number>(extras.stages).fill(0) : undefined;
+  }
 
   private get histograms(): Record<HistogramName, LatencyHistogram> {
     return { total: this.total, ttfb: this.ttfb, queue: this.queue, service: this.service, failed: this.failed, connect: this.connect, tls: this.tls, scheduleLag: this.scheduleLag };
   }
 
+  /** One of the run's histograms by name (portable-histograms.ts, merge). */
+  histogram(name: HistogramName): LatencyHistogram {
+    return this.histograms[name];
+  }
+
   openConnection(id: number, openedAtMs: number, connectMs: number, tlsMs: number): ConnectionRecord {
-    const rec: ConnectionRecord = { id, openedAtMs, connectMs, tlsMs, requests: 0, failures: 0, resets: 0, goawayCode: -1, closeReason: '', latency: new LatencyHistogram(CONNECTION_PRECISION) };
+    const rec: ConnectionRecord = { id, openedAtMs, connectMs, tlsMs, requests: 0, failures: 0, resets: 0, goawayCode: -1, closeReason: '', closedAtMs: -1, latency: new LatencyHistogram(CONNECTION_PRECISION) };
     this.connections.set(id, rec);
     this.counters.opened++;
     this.connect.recordMs(connectMs);
@@ -270,6 +314,8 @@ export class BenchRecorder {
       slowest: this.slowest.slice(),
       connections: [...this.connections.values()].map((c) => ({ ...c, latency: c.latency.snapshot() })),
       intervals: [...this.intervals].map(([i, v]) => [i, { requests: v.requests, failures: v.failures, latency: v.latency.snapshot() }]),
+      ...(this.targets && { targets: this.targets.map((t) => t.snapshot()) }),
+      ...(this.stageCompleted && { stageCompleted: this.stageCompleted.slice() }),
     };
   }
 
@@ -279,7 +325,7 @@ export class BenchRecorder {
     for (const n of histogramNames) h[n].add(s.histograms[n]);
     const c = this.counters as unknown as Record<string, number>;
     for (const [k, v] of Object.entries(s.counters)) {
-      c[k] = k === 'durationMs' ? Math.max(c[k]!, v) : c[k]! + v;
+      c[k] = maxCounters.has(k) ? Math.max(c[k]!, v) : c[k]! + v;
     }
     for (const [code, n] of s.status) this.status.set(code, (this.status.get(code) ?? 0) + n);
     for (const [code, n] of s.resets) this.resets.set(code, (this.resets.get(code) ?? 0) + n);
@@ -296,5 +342,7 @@ export class BenchRecorder {
         iv.latency.add(v.latency);
       }
     }
+    if (this.targets && s.targets) s.targets.forEach((t, i) => this.targets![i]?.add(t));
+    if (this.stageCompleted && s.stageCompleted) s.stageCompleted.forEach((n, i) => (this.stageCompleted![i] = (this.stageCompleted![i] ?? 0) + n));
   }
 }
