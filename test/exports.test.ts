@@ -41,7 +41,7 @@ const expected: Record<string, string[]> = {
     'recommendedSettings', 'traceIdFromHeaders',
   ],
   client: [
-    'CircuitBreaker', 'ClientResponse', 'CountSlidingWindow', 'EndpointSelector', 'H2Client', 'OutlierDetector', 'RetryBudget',
+    'CircuitBreaker', 'ClientResponse', 'CountSlidingWindow', 'EndpointSelector', 'GrpcStatusError', 'H2Client', 'OutlierDetector', 'RetryBudget',
     'TimeSlidingWindow', 'backoffDelay', 'createClient', 'createSlidingWindow', 'deriveBreakerOptions', 'deriveHedgeOptions',
     'isIdempotentMethod', 'isRetryable', 'isUnprocessed',
   ],
