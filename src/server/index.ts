@@ -10,6 +10,8 @@ export { normaliseRoute, OTHER_ROUTE } from './route-label.js';
 export type { RouteFunction, RouteRequest } from './route-label.js';
 export type { PushOption, PushLimit, PushDenyReason } from './push-policy.js';
 export type { SlowRequest, SlowRequestOptions } from './slow-requests.js';
+export type { ProfileOptions, RequestProfile } from './profiler.js';
+export type { ProfileFrame, TopFrame } from './profile-fold.js';
 export type { ServerSnapshot } from './snapshot.js';
 export type { LoopDelaySummary } from './runtime-pauses.js';
 export type { GracefulCloseOptions, GracefulCloseResult } from './graceful-close.js';

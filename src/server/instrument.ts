@@ -7,6 +7,7 @@ import { closeGracefully, type GracefulCloseOptions, type GracefulCloseResult } 
 import { createMetricsHandler, createSnapshotHandler, type CompatHandler } from './handlers.js';
 import { startKeepalivePing } from './keepalive-ping.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
+import { RequestProfiler, resolveProfileOptions, type ProfileOptions } from './profiler.js';
 import { PushLogLimiter, resolvePushPolicy, type PushOption } from './push-policy.js';
 import { kSessionRecord, type RecordedSession } from './records.js';
 import { RequestTracker } from './request-tracker.js';
@@ -43,6 +44,12 @@ export interface InstrumentOptions {
    * getTraceId() call (trace.ts explains the cost).
    */
   trace?: { header?: string | string[]; generate?: boolean | (() => string); asyncContext?: boolean } | false;
+  /**
+   * CPU samples for slow requests (profiler.ts): V8's sampling profiler kept running, samples
+   * kept for `windowMs`; each slow request's record gets `profile`. Needs `slowRequests` and the
+   * default clock. Default: off.
+   */
+  profile?: ProfileOptions | boolean;
   /** Send a PING to every session this often and record the RTT (default: off). */
   pingIntervalMs?: number;
   /** Where push log lines go (default: stderr). */
@@ -88,10 +95,13 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
   // Options that can be refused are checked before anything registers metrics or starts timers.
   const policy = resolvePushPolicy(options.push);
   const routes = new RouteLabeler(options.route ?? defaultRoute, options.maxRoutes ?? 100);
+  const profile = profileOptions(options);
   const stats: ServerStats = createServerStats();
   const metrics = serverMetrics(stats, options);
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
-  const slow = options.slowRequests === false ? undefined : new SlowCapture(options.slowRequests ?? {}, clock, stats, log);
+  const slow = options.slowRequests === false ? undefined : new SlowCapture(
+    options.slowRequests ?? {}, clock, stats, log, profile === undefined ? undefined : new RequestProfiler(profile, ++profilers),
+  );
   const sessions = new SessionTracker(stats, metrics);
   const requests = new RequestTracker({
     policy, stats, clock, pushLog: new PushLogLimiter(clock), log, metrics, sessions, routes, slow, ...traceParts(options.trace),
@@ -142,6 +152,17 @@ function serverMetrics(stats: ServerStats, options: InstrumentOptions): ServerMe
     // registry need different prefixes.
     throw new ConfigError(`metrics: ${(err as Error).message} (give each instrumented server its own registry or prefix)`, { cause: err });
   }
+}
+
+let profilers = 0;
+
+/** The checked `profile` options; undefined when profiling is off. */
+function profileOptions(options: InstrumentOptions): Required<ProfileOptions> | undefined {
+  const profile = options.profile;
+  if (profile === undefined || profile === false) return undefined;
+  if (options.slowRequests === false) throw new ConfigError('profile needs slowRequests: the samples are kept for slow requests');
+  if (options.clock !== undefined) throw new ConfigError('profile needs the default clock (sample times are on the performance.now() timeline)');
+  return resolveProfileOptions(profile === true ? {} : profile);
 }
 
 /** Which headers carry a trace id, and how one is made when none does. */

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import type { RequestProfiler } from './profiler.js';
 import type { StreamRecord } from './records.js';
 import { startRuntimePauses, type RuntimePauses } from './runtime-pauses.js';
 import { SlowRequestLog, type SlowRequest, type SlowRequestOptions } from './slow-requests.js';
@@ -28,6 +29,8 @@ export class SlowCapture {
     private readonly stats: ServerStats,
     /** Where a throwing listener is reported. */
     private readonly writeLog: (line: string) => void,
+    /** CPU samples for slow requests; undefined unless `profile` is on. */
+    readonly profiler: RequestProfiler | undefined = undefined,
   ) {
     this.log = new SlowRequestLog(options);
     this.runtime = options.runtime !== false ? startRuntimePauses(clock) : undefined;
@@ -37,22 +40,29 @@ export class SlowCapture {
   judge(rec: StreamRecord, end: number, status: number, rstCode: number, ttfbMs: number | undefined): void {
     const durationMs = end - rec.startedAt;
     const thresholdMs = this.log.judge(durationMs);
-    if (thresholdMs === undefined) return;
+    if (thresholdMs === undefined) {
+      if (this.profiler !== undefined) this.profiler.noteEnd(end);
+      return;
+    }
     const captured: SlowRequest = {
       traceId: rec.traceId, route: rec.route, method: rec.method, status,
       receivedAt: Date.now() - durationMs, firstByteMs: ttfbMs, durationMs, rstCode,
       session: { id: rec.session.id, streamsOpenAtStart: rec.streamsOpenAtStart, requestsBefore: rec.requestsBefore },
       eventLoopDelayMaxMs: undefined, gc: undefined, thresholdMs,
     };
+    const startedAt = rec.startedAt;
+    const overlap = this.profiler?.overlapping(startedAt, this.stats.streams.active);
+    this.profiler?.noteEnd(end);
     if (this.runtime === undefined) {
+      if (overlap !== undefined) captured.profile = this.profiler!.profileDuring(startedAt, end, overlap);
       this.publish(captured);
       return;
     }
     // The loop stall or GC pause that made this request slow may not be recorded yet (a
     // stall is only measured once it ends): publish once the runtime timeline has settled.
-    const startedAt = rec.startedAt;
     const publishNow = () => {
       this.completeRuntime(captured, startedAt, end);
+      if (overlap !== undefined) captured.profile = this.profiler!.profileDuring(startedAt, end, overlap);
       this.publish(captured);
     };
     const settleSlowRequest = () => {
@@ -78,6 +88,7 @@ export class SlowCapture {
     }
     this.pending.clear();
     this.runtime?.stop();
+    this.profiler?.stop();
   }
 
   private completeRuntime(captured: SlowRequest, from: number, to: number): void {

@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.js';
 import { P2Quantile } from '../stats/p2-quantile.js';
+import type { RequestProfile } from './profiler.js';
 
 /**
  * Slow-request capture: the "colour the P99 traces" step of the incident, for Node. Requests
@@ -41,6 +42,8 @@ export interface SlowRequest {
   gc: { count: number; totalMs: number } | undefined;
   /** The threshold the request was judged against (ms). */
   thresholdMs: number;
+  /** CPU samples taken while the request ran (profiler.ts); absent unless `instrument(…, { profile })`. */
+  profile?: RequestProfile;
 }
 
 export interface SlowRequestOptions {
