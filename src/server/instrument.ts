@@ -14,6 +14,7 @@ import { RequestTracker } from './request-tracker.js';
 import { defaultRoute, RouteLabeler, type RouteFunction } from './route-label.js';
 import { SessionTracker } from './session-tracker.js';
 import { SlowCapture } from './slow-capture.js';
+import { TimelineRecorder } from './stream-timeline.js';
 import type { SlowRequest, SlowRequestOptions } from './slow-requests.js';
 import { buildSnapshot, type ServerSnapshot } from './snapshot.js';
 import { createServerStats, type ServerStats } from './stats.js';
@@ -50,6 +51,11 @@ export interface InstrumentOptions {
    * default clock. Default: off.
    */
   profile?: ProfileOptions | boolean;
+  /**
+   * A frame timeline for slow requests (stream-timeline.ts): response HEADERS, DATA writes,
+   * flow-control waits, end, RST_STREAM and GOAWAY. Needs `slowRequests`. Default: off.
+   */
+  timeline?: boolean;
   /** Send a PING to every session this often and record the RTT (default: off). */
   pingIntervalMs?: number;
   /** Where push log lines go (default: stderr). */
@@ -96,11 +102,13 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
   const policy = resolvePushPolicy(options.push);
   const routes = new RouteLabeler(options.route ?? defaultRoute, options.maxRoutes ?? 100);
   const profile = profileOptions(options);
+  if (options.timeline === true && options.slowRequests === false) throw new ConfigError('timeline needs slowRequests: timelines are kept for slow requests');
   const stats: ServerStats = createServerStats();
   const metrics = serverMetrics(stats, options);
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const timelines = options.timeline === true ? new TimelineRecorder(clock) : undefined;
   const slow = options.slowRequests === false ? undefined : new SlowCapture(
-    options.slowRequests ?? {}, clock, stats, log, profile === undefined ? undefined : new RequestProfiler(profile, ++profilers),
+    options.slowRequests ?? {}, clock, stats, log, profile === undefined ? undefined : new RequestProfiler(profile, ++profilers), timelines,
   );
   const sessions = new SessionTracker(stats, metrics);
   const requests = new RequestTracker({
@@ -112,6 +120,10 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
     if (!detached) sessions.recordOf(session as RecordedSession);
   }
   server.prependListener('session', onSession);
+  if (timelines !== undefined) {
+    server.prependListener('stream', timelines.onStream);
+    server.prependListener('session', timelines.onSession);
+  }
   const unhookEmit = hookStreamEmit(server, requests, traceMode(options.trace));
   target[kInstrumented] = true;
   const stopPing = options.pingIntervalMs === undefined ? undefined : startKeepalivePing(sessions.sessions, options.pingIntervalMs, metrics);
@@ -136,6 +148,10 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
       unhookEmit();
       delete target[kInstrumented];
       server.removeListener('session', onSession);
+      if (timelines !== undefined) {
+        server.removeListener('stream', timelines.onStream);
+        server.removeListener('session', timelines.onSession);
+      }
       stopPing?.();
       slow?.stop();
       requests.release();

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { RequestProfiler } from './profiler.js';
 import type { StreamRecord } from './records.js';
+import type { TimelineRecorder } from './stream-timeline.js';
 import { startRuntimePauses, type RuntimePauses } from './runtime-pauses.js';
 import { SlowRequestLog, type SlowRequest, type SlowRequestOptions } from './slow-requests.js';
 import type { ServerStats } from './stats.js';
@@ -31,6 +32,8 @@ export class SlowCapture {
     private readonly writeLog: (line: string) => void,
     /** CPU samples for slow requests; undefined unless `profile` is on. */
     readonly profiler: RequestProfiler | undefined = undefined,
+    /** Stream timelines; undefined unless `timeline` is on. */
+    readonly timelines: TimelineRecorder | undefined = undefined,
   ) {
     this.log = new SlowRequestLog(options);
     this.runtime = options.runtime !== false ? startRuntimePauses(clock) : undefined;
@@ -50,6 +53,7 @@ export class SlowCapture {
       session: { id: rec.session.id, streamsOpenAtStart: rec.streamsOpenAtStart, requestsBefore: rec.requestsBefore },
       eventLoopDelayMaxMs: undefined, gc: undefined, thresholdMs,
     };
+    if (this.timelines !== undefined) captured.timeline = this.timelines.finish(rec, end, rstCode);
     const startedAt = rec.startedAt;
     const overlap = this.profiler?.overlapping(startedAt, this.stats.streams.active);
     this.profiler?.noteEnd(end);
@@ -89,6 +93,7 @@ export class SlowCapture {
     this.pending.clear();
     this.runtime?.stop();
     this.profiler?.stop();
+    this.timelines?.stop();
   }
 
   private completeRuntime(captured: SlowRequest, from: number, to: number): void {

@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { P2Quantile } from '../stats/p2-quantile.js';
 import type { RequestProfile } from './profiler.js';
+import type { RequestTimeline } from './stream-timeline.js';
 
 /**
  * Slow-request capture: the "colour the P99 traces" step of the incident, for Node. Requests
@@ -44,6 +45,8 @@ export interface SlowRequest {
   thresholdMs: number;
   /** CPU samples taken while the request ran (profiler.ts); absent unless `instrument(…, { profile })`. */
   profile?: RequestProfile;
+  /** The stream's side of the request in time (stream-timeline.ts); absent unless `instrument(…, { timeline: true })`. */
+  timeline?: RequestTimeline;
 }
 
 export interface SlowRequestOptions {
