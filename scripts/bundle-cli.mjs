@@ -17,6 +17,7 @@ await build({
   entryPoints: {
     main: new URL('../dist/cli/main.js', import.meta.url).pathname,
     'worker-entry': new URL('../dist/bench/worker-entry.js', import.meta.url).pathname,
+    'zone-entry': new URL('../dist/lab/zone-entry.js', import.meta.url).pathname,
   },
   outdir,
   bundle: true,

@@ -243,6 +243,20 @@ export class GrpcStatusError extends H2DoctorError {
   }
 }
 
+/**
+ * The endpoint a request was in flight on went dark (its health check failed, or a PING went
+ * unanswered): a request that is not idempotent fails at once with this instead of waiting
+ * for its deadline; idempotent ones are re-sent elsewhere.
+ */
+export class EndpointDarkError extends H2DoctorError {
+  readonly code = 'ERR_ENDPOINT_DARK';
+}
+
+/** One attempt got no response headers within `attemptTimeoutMs` (its stream is reset with CANCEL). */
+export class AttemptTimeoutError extends H2DoctorError {
+  readonly code = 'ERR_ATTEMPT_TIMEOUT';
+}
+
 // ---------------------------------------------------------------- chaos
 
 /** A chaos scenario file or fault spec is invalid. */

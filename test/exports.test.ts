@@ -6,10 +6,12 @@ import { existsSync, readFileSync } from 'node:fs';
 // Each subpath in package.json "exports" must have an entry here, and vice versa.
 const expected: Record<string, string[]> = {
   '.': [
-    'AbortError', 'BreakerOpenError', 'CheckFailedError', 'ClientClosedError', 'CodecError', 'CompressionError',
-    'ConfigError', 'ConnectError', 'ConnectionClosedError', 'DeadlineExceededError', 'DnsError', 'FlowControlError',
-    'FrameSizeError', 'GrpcFramingError', 'GrpcMessageTooLargeError', 'GrpcStatusError', 'H2DoctorError', 'H2ErrorCode', 'HeaderListTooLargeError', 'NoHealthyEndpointError',
-    'NotGrpcError', 'NotHttp2Error', 'ProtobufDecodeError', 'ProtocolError', 'PushDeniedError', 'RetryBudgetExhaustedError', 'ScenarioError',
+    'AbortError', 'AttemptTimeoutError', 'BreakerOpenError', 'CheckFailedError', 'ClientClosedError',
+    'CodecError', 'CompressionError', 'ConfigError', 'ConnectError', 'ConnectionClosedError',
+    'DeadlineExceededError', 'DnsError', 'EndpointDarkError', 'FlowControlError', 'FrameSizeError',
+    'GrpcFramingError', 'GrpcMessageTooLargeError', 'GrpcStatusError', 'H2DoctorError', 'H2ErrorCode',
+    'HeaderListTooLargeError', 'NoHealthyEndpointError', 'NotGrpcError', 'NotHttp2Error',
+    'ProtobufDecodeError', 'ProtocolError', 'PushDeniedError', 'RetryBudgetExhaustedError', 'ScenarioError',
     'StreamResetError', 'TimeoutError', 'TlsError', 'UsageError', 'fromSystemError', 'h2ErrorName', 'version',
   ],
   codec: [
@@ -39,8 +41,8 @@ const expected: Record<string, string[]> = {
     'recommendedSettings', 'traceIdFromHeaders',
   ],
   client: [
-    'CircuitBreaker', 'ClientResponse', 'CountSlidingWindow', 'EndpointSelector', 'H2Client', 'RetryBudget',
-    'TimeSlidingWindow', 'backoffDelay', 'createClient', 'createSlidingWindow', 'deriveBreakerOptions',
+    'CircuitBreaker', 'ClientResponse', 'CountSlidingWindow', 'EndpointSelector', 'H2Client', 'OutlierDetector', 'RetryBudget',
+    'TimeSlidingWindow', 'backoffDelay', 'createClient', 'createSlidingWindow', 'deriveBreakerOptions', 'deriveHedgeOptions',
     'isIdempotentMethod', 'isRetryable', 'isUnprocessed',
   ],
   bench: [

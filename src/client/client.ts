@@ -1,15 +1,6 @@
 import type { Clock } from '../clock.js';
 import { monotonicClock } from '../clock.js';
-import {
-  AbortError,
-  BreakerOpenError,
-  ClientClosedError,
-  ConfigError,
-  DeadlineExceededError,
-  NoHealthyEndpointError,
-  RetryBudgetExhaustedError,
-  type H2DoctorError,
-} from '../errors.js';
+import { AbortError, BreakerOpenError, ClientClosedError, ConfigError, EndpointDarkError, NoHealthyEndpointError, type H2DoctorError } from '../errors.js';
 import { createRandom, type Random } from '../random.js';
 import { BodyLeakDetector, type BodyLeakEvent } from './body-leak.js';
 import type { BreakerPermit } from './breaker.js';
@@ -19,18 +10,23 @@ import { DeadlineWheel } from './deadline-wheel.js';
 import { exchange, exchangeAsync, type AttemptHandler, type ExchangeShared } from './exchange.js';
 import { startHealthChecks } from './health-check.js';
 import type { ClientEvents, ClientOptions, ClientStats, RequestOptions, RequestWithFallback } from './options.js';
-import { isConnectFailure, RequestRun, sleep } from './request-run.js';
+import { RequestRun, sleep } from './request-run.js';
 import type { ClientResponse } from './response.js';
 import type { PooledSession } from './session.js';
 import { RetryBudget } from './retry-budget.js';
-import { backoffDelay, isRetryable, isUnprocessed, type BackoffOptions } from './retry-policy.js';
+import { AttemptAccounting, isRetrySafe } from './attempt-accounting.js';
+import { Race, type RaceHost } from './attempt-race.js';
+import { HedgePolicy } from './hedge-policy.js';
+import { OutlierDetector } from './outlier-detection.js';
+import { buildStats } from './client-stats.js';
 
 /**
  * `h2doctor/client`: a pooled HTTP/2 client over node:http2 that keeps reusing connections
  * and survives faults. A request picks the best available endpoint (priority failover),
  * passes its breaker, takes a stream slot from the endpoint's pool, and on failure is retried
  * only when that is safe (idempotent, or provably unprocessed) and the retry budget allows,
- * with jittered backoff, never past its deadline.
+ * with jittered backoff, never past its deadline. With per-try timeouts or hedging on, an
+ * idempotent request races attempts instead (attempt-race.ts).
  */
 
 
@@ -43,58 +39,67 @@ interface AttemptFailure {
   err: H2DoctorError;
 }
 
-export class H2Client {
-  private readonly endpoints: Endpoint[];
-  private readonly selector: EndpointSelector<Endpoint>;
-  private readonly budget: RetryBudget;
-  private readonly leaks: BodyLeakDetector;
+type Listeners = { [K in keyof ClientEvents]: Set<(e: ClientEvents[K]) => void> };
+
+export class H2Client implements RaceHost {
+  readonly endpoints: Endpoint[];
+  readonly selector: EndpointSelector<Endpoint>;
+  readonly budget: RetryBudget;
+  readonly leaks: BodyLeakDetector;
   /** One timer per distinct timeout for every request's deadline (not one per request). */
-  private readonly deadlines: DeadlineWheel;
+  readonly deadlines: DeadlineWheel;
   /** What every exchange needs from the client, made once. */
-  private readonly shared: ExchangeShared;
-  private readonly clock: Clock;
-  private readonly random: Random;
-  private readonly maxAttempts: number;
-  private readonly maxUnprocessedRetries: number;
-  private readonly backoff: BackoffOptions;
+  readonly shared: ExchangeShared;
+  readonly clock: Clock;
+  readonly accounting: AttemptAccounting;
+  readonly hedging: HedgePolicy | undefined;
+  readonly outlier: OutlierDetector | undefined;
+  readonly attemptTimeoutMs: number;
+  readonly endpointCount: number;
+  readonly counters = { hedges: 0, hedgesWon: 0 };
+  /** Idempotent requests race attempts (per-try timeout or hedging configured). */
+  private readonly racing: boolean;
   private readonly timeoutMs: number;
-  private readonly isFailureStatus: (status: number) => boolean;
   private readonly stopHealth: Array<() => void> = [];
-  private readonly listeners = { breaker: new Set<(e: ClientEvents['breaker']) => void>(), leak: new Set<(e: BodyLeakEvent) => void>() };
+  private readonly listeners: Listeners = { breaker: new Set(), leak: new Set(), ejection: new Set() };
   private closed = false;
-  private requests = 0;
-  private retries = 0;
-  private transparentRetries = 0;
+  requests = 0;
 
   constructor(options: ClientOptions) {
     if (!options || !Array.isArray(options.endpoints) || options.endpoints.length === 0) throw new ConfigError('createClient needs at least one endpoint');
     this.clock = options.clock ?? monotonicClock;
-    this.random = options.random ?? createRandom(options.seed ?? 1);
-    this.maxAttempts = Math.max(1, Math.floor(options.retry?.maxAttempts ?? 3));
-    this.maxUnprocessedRetries = Math.max(0, Math.floor(options.retry?.maxUnprocessedRetries ?? 5));
-    this.backoff = { baseMs: options.retry?.baseMs, maxMs: options.retry?.maxMs };
+    const random: Random = options.random ?? createRandom(options.seed ?? 1);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     if (!(this.timeoutMs > 0)) throw new ConfigError(`timeoutMs must be positive, got ${options.timeoutMs}`);
-    this.isFailureStatus = options.isFailureStatus ?? ((status) => status >= 500);
+    this.attemptTimeoutMs = options.attemptTimeoutMs ?? Infinity;
+    if (!(this.attemptTimeoutMs > 0)) throw new ConfigError(`attemptTimeoutMs must be positive, got ${options.attemptTimeoutMs}`);
+    this.hedging = options.hedge ? new HedgePolicy(options.hedge, this.clock) : undefined;
+    this.racing = this.hedging !== undefined || this.attemptTimeoutMs !== Infinity;
     this.budget = new RetryBudget({ ratio: options.retry?.budget, minPerSecond: options.retry?.minPerSecond }, this.clock);
     const warn = options.onWarning ?? ((message: string) => process.emitWarning(message, { code: 'H2DOCTOR_UNCONSUMED_BODY' }));
-    this.leaks = new BodyLeakDetector({
-      bodyTimeoutMs: options.bodyTimeoutMs ?? 5000,
-      clock: this.clock,
-      warn,
-      onLeak: (e) => {
-        for (const l of this.listeners.leak) l(e);
-      },
-    });
+    this.leaks = new BodyLeakDetector({ bodyTimeoutMs: options.bodyTimeoutMs ?? 5000, clock: this.clock, warn, onLeak: (e) => this.emit('leak', e) });
     this.deadlines = new DeadlineWheel(this.clock);
     this.shared = { leaks: this.leaks, clock: this.clock };
     const ejectionMs = options.ejectionMs ?? 5000;
-    this.endpoints = options.endpoints.map((config) => new Endpoint(config, options.tls ?? {}, options.pool ?? {}, options.breaker ?? {}, this.clock, ejectionMs));
-    for (const e of this.endpoints) {
-      e.breaker.onStateChange((t) => {
-        for (const l of this.listeners.breaker) l({ endpoint: e.url, ...t });
-      });
-    }
+    const events = {
+      ejected: (e: Endpoint, reason: ClientEvents['ejection']['reason'], durationMs: number, at: number) => this.emit('ejection', { endpoint: e.url, reason, durationMs, at }),
+      wentDark: (e: Endpoint) => this.rescue(e),
+    };
+    const resolution = { refreshMs: options.dnsRefreshMs, lookup: options.lookup, servers: options.dnsServers };
+    this.endpoints = options.endpoints.map((config) => new Endpoint(config, options.tls ?? {}, options.pool ?? {}, options.breaker ?? {}, this.clock, ejectionMs, events, resolution));
+    this.endpointCount = this.endpoints.length;
+    for (const e of this.endpoints) e.breaker.onStateChange((t) => this.emit('breaker', { endpoint: e.url, ...t }));
+    this.outlier = options.outlier ? new OutlierDetector(options.outlier, this.endpoints, this.clock) : undefined;
+    this.accounting = new AttemptAccounting({
+      maxAttempts: Math.max(1, Math.floor(options.retry?.maxAttempts ?? 3)),
+      maxUnprocessedRetries: Math.max(0, Math.floor(options.retry?.maxUnprocessedRetries ?? 5)),
+      backoff: { baseMs: options.retry?.baseMs, maxMs: options.retry?.maxMs },
+      isFailureStatus: options.isFailureStatus ?? ((status) => status >= 500),
+      budget: this.budget,
+      random,
+      clock: this.clock,
+      outlier: this.outlier,
+    });
     this.selector = new EndpointSelector(this.endpoints, this.clock);
     if (options.health) {
       const health = options.health;
@@ -103,11 +108,24 @@ export class H2Client {
     }
   }
 
-  /** Subscribes to breaker state changes or body leaks; returns the unsubscribe function. */
+  /** Subscribes to breaker state changes, body leaks or ejections; returns the unsubscribe function. */
   on<K extends keyof ClientEvents>(event: K, listener: (e: ClientEvents[K]) => void): () => void {
     const set = this.listeners[event] as Set<(e: ClientEvents[K]) => void>;
     set.add(listener);
     return () => set.delete(listener);
+  }
+
+  private emit<K extends keyof ClientEvents>(event: K, e: ClientEvents[K]): void {
+    for (const l of this.listeners[event] as Set<(e: ClientEvents[K]) => void>) l(e);
+  }
+
+  /**
+   * In-flight rescue: `endpoint` went dark (its health check failed). Requests waiting for
+   * headers there are cancelled (RST_STREAM CANCEL) with EndpointDarkError: idempotent ones
+   * are re-sent elsewhere at once, the others fail with it now instead of at their deadline.
+   */
+  private rescue(endpoint: Endpoint): void {
+    endpoint.pool.cancelInFlight(new EndpointDarkError(`${endpoint.url} went dark (health check failed) with the request in flight`), false);
   }
 
   /** Sends a request; resolves with the response once its headers arrived. */
@@ -126,7 +144,11 @@ export class H2Client {
     run.listen();
     this.requests++;
     this.budget.recordRequest();
-    const sent = this.send(run);
+    let sent: Promise<ClientResponse>;
+    if (this.racing && isRetrySafe(run)) {
+      this.hedging?.recordRequest();
+      sent = new Race(this, run).start();
+    } else sent = this.send(run);
     const fallback = options.fallback;
     if (!fallback) return sent;
     return sent.catch((err: unknown) => {
@@ -190,7 +212,7 @@ export class H2Client {
       run.resolve = undefined;
       run.reject = undefined;
       try {
-        this.succeeded(endpoint, permit, res);
+        this.accounting.succeeded(endpoint, permit, res);
       } catch (err) {
         // isFailureStatus threw: the caller's bug, reported on its own request.
         run.finish();
@@ -217,29 +239,24 @@ export class H2Client {
    * retry decision. `first` is how `send`'s attempt failed, when it did.
    */
   private async attempts(run: RequestRun, first: AttemptFailure | undefined): Promise<ClientResponse> {
+    const accounting = this.accounting;
     try {
       if (first !== undefined) {
-        if (first.permit === undefined) this.breakerRejected(run, first.endpoint, first.err);
+        if (first.permit === undefined) accounting.breakerRejected(run, first.endpoint, first.err, this.endpointCount);
         else {
-          const wait = this.failed(run, first.endpoint, first.permit, first.err);
+          const wait = accounting.failed(run, first.endpoint, first.permit, first.err);
           if (wait > 0) await sleep(wait, run);
         }
       }
       for (;;) {
         if (run.failure) throw run.failure;
         const endpoint = this.selector.select(run.tried);
-        if (!endpoint) {
-          if (run.lastError) throw run.lastError;
-          if (this.endpoints.every((e) => !e.breaker.isCallPermitted())) {
-            throw new BreakerOpenError(`${run.method} ${run.path}: every endpoint's circuit breaker is open (${this.describeEndpoints()})`);
-          }
-          throw new NoHealthyEndpointError(`no healthy endpoint for ${run.method} ${run.path} (${this.describeEndpoints()})`);
-        }
+        if (!endpoint) throw run.lastError ?? this.noEndpoint(run);
         let permit;
         try {
           permit = endpoint.breaker.acquire(run.signal);
         } catch (err) {
-          this.breakerRejected(run, endpoint, err as H2DoctorError);
+          accounting.breakerRejected(run, endpoint, err as H2DoctorError, this.endpointCount);
           continue;
         }
         run.attempt++;
@@ -249,10 +266,10 @@ export class H2Client {
           const acquired = endpoint.pool.acquire(run);
           const session = acquired instanceof Promise ? await acquired : acquired;
           const res = await exchangeAsync(session, run, endpoint.url, run.attempt, this.shared);
-          this.succeeded(endpoint, permit, res);
+          accounting.succeeded(endpoint, permit, res);
           return res;
         } catch (err) {
-          const wait = this.failed(run, endpoint, permit, err as H2DoctorError);
+          const wait = accounting.failed(run, endpoint, permit, err as H2DoctorError);
           if (wait > 0) await sleep(wait, run);
         }
       }
@@ -263,72 +280,18 @@ export class H2Client {
     }
   }
 
-  /** The last half-open permit went between selection and acquiring: try another endpoint. */
-  private breakerRejected(run: RequestRun, endpoint: Endpoint, err: H2DoctorError): void {
-    (run.tried ??= new Set()).add(endpoint);
-    if (++run.breakerRejections > this.endpoints.length) throw err;
-    run.lastError = err;
-  }
-
-  /** An attempt got its response headers: the breaker and the endpoint learn how it went. */
-  private succeeded(endpoint: Endpoint, permit: BreakerPermit, res: ClientResponse): void {
-    endpoint.inFlight--;
-    const failed = this.isFailureStatus(res.status);
-    endpoint.breaker.record(permit, failed);
-    if (failed) endpoint.noteFailure();
-    else endpoint.noteSuccess();
-  }
-
-  /**
-   * An attempt failed: records it, and either throws (not retryable, out of attempts, budget
-   * or time) or returns how long to back off before the retry.
-   */
-  private failed(run: RequestRun, endpoint: Endpoint, permit: BreakerPermit, e: H2DoctorError): number {
-    endpoint.inFlight--;
-    if (e instanceof AbortError || e instanceof ClientClosedError) {
-      endpoint.breaker.release(permit);
-      throw e;
+  /** The error when no endpoint can take `run`: every breaker open, or none healthy. */
+  noEndpoint(run: RequestRun): H2DoctorError {
+    if (this.endpoints.every((e) => !e.breaker.isCallPermitted())) {
+      return new BreakerOpenError(`${run.method} ${run.path}: every endpoint's circuit breaker is open (${this.describeEndpoints()})`);
     }
-    if (e instanceof DeadlineExceededError) {
-      endpoint.breaker.record(permit, true);
-      endpoint.noteFailure();
-      throw run.lastError ? new DeadlineExceededError(e.message, { cause: run.lastError }) : e;
-    }
-    const wasUnprocessed = isUnprocessed(e);
-    const refused = wasUnprocessed && !isConnectFailure(e);
-    // A refused stream or a GOAWAY says "not now", not "broken": no breaker failure.
-    if (refused) endpoint.breaker.release(permit);
-    else {
-      endpoint.breaker.record(permit, true);
-      endpoint.noteFailure();
-    }
-    run.lastError = e;
-    const retryable = wasUnprocessed || run.idempotent || isRetryable(run.method, e);
-    if (!retryable) throw e;
-    if (wasUnprocessed) {
-      if (++run.unprocessedRetries > this.maxUnprocessedRetries) throw e;
-    } else if (++run.counted >= this.maxAttempts) throw e;
-    if (!wasUnprocessed && !this.budget.tryWithdraw()) {
-      throw new RetryBudgetExhaustedError(`${run.method} ${run.path}: retry budget exhausted after: ${e.message}`, { cause: e });
-    }
-    this.retries++;
-    if (wasUnprocessed) this.transparentRetries++;
-    endpoint.retries++;
-    // Unprocessed on a live endpoint (GOAWAY, REFUSED_STREAM): a new session there is fine.
-    if (!refused) (run.tried ??= new Set()).add(endpoint);
-    // The first unprocessed retry goes at once (a GOAWAY'd request on a fresh session);
-    // repeated refusals back off like any retry.
-    const unprocessedRetries = run.unprocessedRetries;
-    const wait = wasUnprocessed ? (unprocessedRetries <= 1 ? 0 : backoffDelay(unprocessedRetries - 1, this.random, this.backoff)) : backoffDelay(run.counted, this.random, this.backoff);
-    if (this.clock.now() + wait >= run.deadline) {
-      throw new DeadlineExceededError(`${run.method} ${run.path}: no time left for a retry before the deadline`, { cause: e });
-    }
-    return wait;
+    return new NoHealthyEndpointError(`no healthy endpoint for ${run.method} ${run.path} (${this.describeEndpoints()})`);
   }
 
   private describeEndpoints(): string {
+    const now = this.clock.now();
     return this.endpoints
-      .map((e) => `${e.url} ${e.healthy === false ? 'unhealthy' : e.ejectedUntil > this.clock.now() ? 'ejected' : `breaker ${e.breaker.state}`}`)
+      .map((e) => `${e.url} ${e.healthy === false ? 'unhealthy' : e.ejectedUntil > now || e.outlierEjectedUntil > now ? 'ejected' : `breaker ${e.breaker.state}`}`)
       .join(', ');
   }
 
@@ -352,57 +315,59 @@ export class H2Client {
 
   /** Counters per endpoint and for the client. */
   stats(): ClientStats {
-    return {
-      endpoints: this.endpoints.map((e) => ({
-        url: e.url,
-        zone: e.zone,
-        priority: e.priority,
-        ...e.pool.stats(),
-        requests: e.attempts,
-        retries: e.retries,
-        failures: e.failures,
-        inFlight: e.inFlight,
-        breaker: { state: e.breaker.state, opens: e.breaker.opens },
-        healthy: e.healthy,
-        ejections: e.ejections,
-      })),
-      requests: this.requests,
-      retries: this.retries,
-      transparentRetries: this.transparentRetries,
-      retryBudget: this.budget.snapshot(),
-      failovers: this.selector.failoverCount,
-      failoverHistory: [...this.selector.failovers],
-      leaks: this.leaks.leaks,
-      leaksByPath: Object.fromEntries(this.leaks.byPath),
-    };
+    return buildStats(this);
   }
 
-  /** Stops health checks and closes every session gracefully (in-flight requests finish). */
-  async close(signal?: AbortSignal): Promise<void> {
+  /**
+   * Stops health checks and closes every session gracefully: requests in flight may finish
+   * within `graceMs` (default 5000). Then whatever is left is rejected with
+   * ClientClosedError and the sessions are destroyed, so `close` returns within `graceMs`
+   * even when an endpoint is frozen, and nothing of the client is left on the event loop.
+   * `signal` cuts the grace period short the same way (close then rejects with AbortError).
+   */
+  async close(options: { graceMs?: number } = {}, signal?: AbortSignal): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const graceMs = options.graceMs ?? 5000;
     for (const stop of this.stopHealth) stop();
+    for (const e of this.endpoints) e.stopResolving();
     this.leaks.close();
     const closing = Promise.all(this.endpoints.map((e) => e.pool.close()));
-    if (!signal) {
-      await closing;
-      return;
-    }
-    await new Promise<void>((resolve, reject) => {
-      const onAbort = (): void => {
-        for (const e of this.endpoints) e.pool.destroy();
-        reject(new AbortError('close aborted: sessions destroyed', { cause: signal.reason }));
-      };
-      if (signal.aborted) return onAbort();
-      signal.addEventListener('abort', onAbort, { once: true });
-      closing.then(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      });
+    // A dark endpoint (failed health check) will not answer within any grace period.
+    for (const e of this.endpoints) if (e.healthy === false) e.pool.destroy(new ClientClosedError(`client closed: ${e.url} is dark`));
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const outcome = await new Promise<'closed' | 'grace' | 'aborted'>((resolve) => {
+      closing.then(() => resolve('closed'));
+      timer = setTimeout(() => resolve('grace'), Math.max(0, graceMs));
+      if (signal) {
+        onAbort = () => resolve('aborted');
+        if (signal.aborted) onAbort();
+        else signal.addEventListener('abort', onAbort, { once: true });
+      }
     });
+    clearTimeout(timer);
+    if (onAbort) signal!.removeEventListener('abort', onAbort);
+    if (outcome === 'closed') return;
+    this.destroyAll(new ClientClosedError(outcome === 'grace' ? `client closed: still in flight after the ${graceMs} ms grace period` : 'client close aborted: in-flight requests cancelled'));
+    if (outcome === 'aborted') throw new AbortError('close aborted: sessions destroyed', { cause: signal!.reason });
+  }
+
+  /** Rejects everything in flight with ClientClosedError and destroys every session now. */
+  destroy(): void {
+    if (!this.closed) {
+      this.closed = true;
+      for (const stop of this.stopHealth) stop();
+      for (const e of this.endpoints) e.stopResolving();
+      this.leaks.close();
+    }
+    this.destroyAll(new ClientClosedError('client destroyed with the request in flight'));
+  }
+
+  private destroyAll(err: ClientClosedError): void {
+    for (const e of this.endpoints) e.pool.destroy(err);
   }
 }
-
 
 /** Creates a client. See docs/client.md. */
 export function createClient(options: ClientOptions): H2Client {

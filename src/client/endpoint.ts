@@ -2,6 +2,10 @@ import type { Clock } from '../clock.js';
 import { ConfigError, ConnectError } from '../errors.js';
 import { CircuitBreaker, type BreakerOptions } from './breaker.js';
 import type { EndpointCandidate } from './endpoint-selection.js';
+import type { EjectionReason, OutlierTarget } from './outlier-detection.js';
+import type { P2Quantile } from '../stats/p2-quantile.js';
+import { NameWatch, type NameResolutionOptions } from './name-resolution.js';
+import { isIP } from 'node:net';
 import { EndpointPool, type PoolOptions } from './pool.js';
 import type { SessionTlsOptions } from './session.js';
 
@@ -19,7 +23,15 @@ export interface EndpointConfig {
   priority?: number;
 }
 
-export class Endpoint implements EndpointCandidate {
+/** What the client hears from an endpoint. */
+export interface EndpointEvents {
+  /** Taken out of rotation (outlier detection, a failed connect, a failed health check). */
+  ejected(endpoint: Endpoint, reason: EjectionReason, durationMs: number, at: number): void;
+  /** Its health check failed: requests in flight there are rescued (see client.ts). */
+  wentDark(endpoint: Endpoint): void;
+}
+
+export class Endpoint implements EndpointCandidate, OutlierTarget {
   readonly url: string;
   readonly origin: URL;
   readonly zone: string;
@@ -40,8 +52,18 @@ export class Endpoint implements EndpointCandidate {
   retries = 0;
   /** Attempts that failed (error or 5xx). */
   failures = 0;
-  /** Times passive ejection removed it. */
+  /** Times passive ejection removed it (failed connects and outlier detection). */
   ejections = 0;
+  // Outlier detection's state (see outlier-detection.ts).
+  consecutiveFailures = 0;
+  ejectionLevel = 0;
+  outlierEjectedUntil = 0;
+  intervalSuccesses = 0;
+  intervalTotal = 0;
+  /** Time-to-headers estimate behind hedge delay 'auto'. */
+  hedgeLatency: P2Quantile | undefined = undefined;
+  /** Re-resolution of the URL's host name; undefined for an IP literal. */
+  private readonly names: NameWatch | undefined;
 
   constructor(
     config: EndpointConfig,
@@ -50,6 +72,8 @@ export class Endpoint implements EndpointCandidate {
     breaker: BreakerOptions,
     private readonly clock: Clock,
     private readonly ejectionMs: number,
+    private readonly events: EndpointEvents,
+    resolution: NameResolutionOptions = {},
   ) {
     let origin: URL;
     try {
@@ -63,19 +87,55 @@ export class Endpoint implements EndpointCandidate {
     this.zone = config.zone ?? 'default';
     this.priority = config.priority ?? 0;
     this.breaker = new CircuitBreaker(breaker, clock);
-    this.pool = new EndpointPool(origin, tls, pool, clock, {
-      connectFailed: () => this.eject(),
-      connected: () => {
-        this.ejectedUntil = 0;
+    const hostname = origin.hostname.replace(/^\[|\]$/g, '');
+    this.names = isIP(hostname) === 0 ? new NameWatch(hostname, resolution, (live) => this.pool.retireMovedAway(live)) : undefined;
+    const names = this.names;
+    this.pool = new EndpointPool(
+      origin,
+      tls,
+      pool,
+      clock,
+      {
+        connectFailed: () => this.eject(),
+        connected: () => {
+          this.ejectedUntil = 0;
+        },
       },
-    });
+      // With getaddrinfo every new connection resolves the name itself (node keeps no DNS
+      // cache); with a custom lookup or DNS servers, sessions connect to what those said.
+      names === undefined || !names.custom ? undefined : names.netLookup,
+    );
+  }
+
+  /** Addresses the host name resolved to last (empty for an IP literal). */
+  addresses(): string[] {
+    return this.names === undefined ? [] : this.names.addresses.map((a) => a.address);
+  }
+
+  /** Stops re-resolving the host name (client closing). */
+  stopResolving(): void {
+    this.names?.stop();
   }
 
   /** Health not failing, not ejected, breaker letting calls through. */
   isAvailable(): boolean {
     if (this.healthy === false) return false;
     if (this.ejectedUntil > 0 && this.clock.now() < this.ejectedUntil) return false;
+    if (this.outlierEjectedUntil > 0 && this.clock.now() < this.outlierEjectedUntil) return false;
     return this.breaker.isCallPermitted();
+  }
+
+  /** Available apart from outlier ejection (outlier detection's "could it serve" test). */
+  canServeIgnoringOutlier(): boolean {
+    if (this.healthy === false) return false;
+    if (this.ejectedUntil > 0 && this.clock.now() < this.ejectedUntil) return false;
+    return this.breaker.isCallPermitted();
+  }
+
+  /** Outlier detection ejected it. */
+  ejected(reason: EjectionReason, durationMs: number, at: number): void {
+    this.ejections++;
+    this.events.ejected(this, reason, durationMs, at);
   }
 
   noteSuccess(): void {
@@ -91,17 +151,24 @@ export class Endpoint implements EndpointCandidate {
   eject(): void {
     this.noteFailure();
     this.ejections++;
-    this.ejectedUntil = this.clock.now() + this.ejectionMs;
+    const now = this.clock.now();
+    this.ejectedUntil = now + this.ejectionMs;
+    this.events.ejected(this, 'connect-failure', this.ejectionMs, now);
   }
 
   /** Health check result: a pass ends a passive ejection early; a failure frees the queue. */
   setHealth(ok: boolean): void {
+    const was = this.healthy;
     this.healthy = ok;
     if (ok) {
       this.ejectedUntil = 0;
       return;
     }
     this.failingSince ??= this.clock.now();
+    if (was !== false) {
+      this.events.ejected(this, 'health-check', 0, this.clock.now());
+      this.events.wentDark(this);
+    }
     // Requests queued for a connection to a dead endpoint would wait for the connect
     // timeout: send them to another endpoint now.
     this.pool.rejectQueued(new ConnectError(`${this.url}: health check failed while the request waited for a connection`));

@@ -6,7 +6,7 @@ import type { BodyLeakDetector, PendingBody } from './body-leak.js';
 import type { Cancellable, CancelSlot } from './pool.js';
 import { bodyStreamClosed, ClientResponse, newExchangeState, startReadAhead, type ExchangeState } from './response.js';
 import { UNPROCESSED } from './retry-policy.js';
-import type { PooledSession } from './session.js';
+import type { PooledSession, SessionExchange } from './session.js';
 
 /**
  * One attempt of a request on one session: open the stream, send headers and body, wait for
@@ -86,9 +86,11 @@ function failureOf(session: PooledSession, stream: http2.ClientHttp2Stream, stre
 }
 
 /** One attempt's state, kept on its stream so the listeners can be shared functions. */
-class StreamExchange implements Cancellable {
+class StreamExchange implements Cancellable, SessionExchange {
   /** Told once how the attempt ended, then dropped. */
   handler: AttemptHandler | undefined;
+  prevOnSession: SessionExchange | undefined = undefined;
+  nextOnSession: SessionExchange | undefined = undefined;
   readonly state: ExchangeState = newExchangeState();
   /** Response headers arrived. */
   responded = false;
@@ -119,6 +121,8 @@ class StreamExchange implements Cancellable {
     // A deadline does not cut off a response nobody has started reading: the leak detector
     // owns that case. An abort, or a deadline during the read, resets the stream.
     if (this.responded && !this.state.reading && err instanceof DeadlineExceededError) return;
+    // Take it off the session's list now: a rescue must not find it twice.
+    this.session.unlink(this);
     this.state.error ??= err;
     if (!this.stream.destroyed) this.stream.close(http2.constants.NGHTTP2_CANCEL);
     if (!this.responded) this.fail(err);
@@ -136,6 +140,7 @@ function onStreamResponse(this: StreamWithExchange, responseHeaders: http2.Incom
   const ex = this[EXCHANGE];
   const { shared, state } = ex;
   ex.responded = true;
+  ex.session.racesLost = 0;
   const pending: PendingBody = { stream: this, path: ex.run.path, receivedAt: shared.clock.now(), consumed: false };
   ex.pending = pending;
   const response = new ClientResponse(this, responseHeaders, ex.endpoint, ex.attempt, pending, shared.leaks, state);
@@ -155,6 +160,7 @@ function onStreamResponse(this: StreamWithExchange, responseHeaders: http2.Incom
 function onStreamClose(this: StreamWithExchange): void {
   const ex = this[EXCHANGE];
   const { session, state, run, pending } = ex;
+  session.unlink(ex);
   session.streamClosed();
   if (run.phase === ex) run.phase = undefined;
   if (!ex.responded) {
@@ -188,6 +194,7 @@ export function exchange<R extends ExchangeRun>(session: PooledSession, run: R, 
   const ex = new StreamExchange(session, stream, run, endpoint, attempt, shared, handler as AttemptHandler);
   (stream as StreamWithExchange)[EXCHANGE] = ex;
   run.phase = ex;
+  session.link(ex);
   stream.on('error', onStreamError);
   stream.on('response', onStreamResponse);
   stream.on('close', onStreamClose);

@@ -6,6 +6,9 @@ import type { BreakerOptions, BreakerStateName, BreakerTransition } from './brea
 import type { EndpointConfig } from './endpoint.js';
 import type { FailoverRecord } from './endpoint-selection.js';
 import type { HealthCheckOptions } from './health-check.js';
+import type { HedgeOptions } from './hedge-policy.js';
+import type { HostLookup } from './name-resolution.js';
+import type { EjectionReason, OutlierOptions } from './outlier-detection.js';
 import type { PoolOptions, PoolStats } from './pool.js';
 import type { RetryBudgetSnapshot } from './retry-budget.js';
 import type { BackoffOptions } from './retry-policy.js';
@@ -37,6 +40,22 @@ export interface ClientOptions {
   health?: HealthCheckOptions;
   /** Deadline per request, covering retries and the body read. Default 2000 ms. */
   timeoutMs?: number;
+  /**
+   * Per-try timeout for idempotent requests: an attempt with no response headers by then is
+   * reset (CANCEL) and retried on another session, preferring another endpoint, within the
+   * deadline, maxAttempts and the retry budget. Default: none.
+   */
+  attemptTimeoutMs?: number;
+  /** Hedged requests for idempotent requests (see hedge-policy.ts). Default: off. */
+  hedge?: HedgeOptions;
+  /** Passive outlier ejection, Envoy's semantics (see outlier-detection.ts). Default: off. */
+  outlier?: OutlierOptions;
+  /** Re-resolve endpoint host names at least this often (and when their DNS TTL ends). Default 30 000 ms. */
+  dnsRefreshMs?: number;
+  /** Resolve host names with this instead of the system resolver (tests, service discovery). */
+  lookup?: HostLookup;
+  /** Resolve host names by asking these DNS servers ('127.0.0.1:5353'), which gives TTLs. Default: the system's getaddrinfo. */
+  dnsServers?: string[];
   /** An unread response body is reset after this. Default 5000 ms; 0 = GC detection only. */
   bodyTimeoutMs?: number;
   /** Passive ejection after a failed connect. Default 5000 ms (a passing health check ends it). */
@@ -86,8 +105,14 @@ export interface EndpointStats extends PoolStats {
   breaker: { state: BreakerStateName; opens: number };
   /** Last health check verdict (undefined: none yet or checks off). */
   healthy: boolean | undefined;
-  /** Passive ejections after failed connects. */
+  /** Passive ejections (failed connects and outlier detection). */
   ejections: number;
+  /** Outlier-ejected now (until its ejection time passes). */
+  outlierEjected: boolean;
+  /** The hedge delay requests to it get now, ms; undefined when hedging is off or 'auto' is still measuring. */
+  hedgeDelayMs: number | undefined;
+  /** Addresses its host name resolved to last (empty for an IP literal). */
+  addresses: string[];
 }
 
 export interface ClientStats {
@@ -105,9 +130,31 @@ export interface ClientStats {
   /** Unconsumed bodies reset, in total and by path. */
   leaks: number;
   leaksByPath: Record<string, number>;
+  /** Hedges sent, and those whose answer came first. */
+  hedges: number;
+  hedgesWon: number;
+  /** Hedges the maxRate cap refused. */
+  hedgesRefused: number;
+  /** How the hedge delay is chosen: a fixed number of ms, 'auto' (per endpoint, see `endpoints[].hedgeDelayMs`), or 'off'. */
+  hedgeDelay: number | 'auto' | 'off';
+  /** Idempotent requests re-sent at once because their endpoint went dark. */
+  rescued: number;
+  /** Ejections of every kind, over all endpoints (each is also an 'ejection' event). */
+  ejections: number;
+}
+
+/** An endpoint taken out of rotation. */
+export interface EjectionEvent {
+  endpoint: string;
+  reason: EjectionReason;
+  /** How long it is out, ms; 0 for 'health-check' (until a check passes). */
+  durationMs: number;
+  /** Clock time. */
+  at: number;
 }
 
 export interface ClientEvents {
   breaker: { endpoint: string } & BreakerTransition;
   leak: BodyLeakEvent;
+  ejection: EjectionEvent;
 }

@@ -70,6 +70,8 @@ class Waiter implements Cancellable {
     readonly resolve: (s: PooledSession) => void,
     readonly reject: (err: H2DoctorError) => void,
     readonly slot: CancelSlot,
+    /** Sessions this request must not use (a hedge or a retry after a per-try timeout). */
+    readonly avoid: ReadonlySet<PooledSession> | undefined,
   ) {}
 
   cancel(err: H2DoctorError): void {
@@ -94,7 +96,7 @@ export class EndpointPool {
   private readonly counters: Omit<PoolStats, 'sessionsOpen' | 'reuseRatio' | 'queued'> = {
     sessionsOpened: 0,
     streams: 0,
-    retired: { goaway: 0, 'ping-timeout': 0, 'max-requests': 0, idle: 0, closed: 0, error: 0, 'client-close': 0 },
+    retired: { goaway: 0, 'ping-timeout': 0, 'max-requests': 0, idle: 0, closed: 0, error: 0, 'client-close': 0, 'dns-change': 0, outpaced: 0 },
     tlsResumed: 0,
     connectFailures: 0,
     peerMaxConcurrentStreams: 0,
@@ -106,6 +108,8 @@ export class EndpointPool {
     options: PoolOptions,
     private readonly clock: Clock,
     private readonly events: PoolEvents,
+    /** How new sessions resolve the host name (custom resolution); undefined: getaddrinfo. */
+    private readonly lookup: import('node:net').LookupFunction | undefined = undefined,
   ) {
     this.opts = {
       idleTimeoutMs: options.idleTimeoutMs ?? 50_000,
@@ -122,21 +126,31 @@ export class EndpointPool {
    * A session with one stream slot reserved for the caller (`streamOpened` already counted);
    * synchronous when a slot is free, else a promise that waits in FIFO order.
    */
-  acquire(slot: CancelSlot): PooledSession | Promise<PooledSession> {
+  acquire(slot: CancelSlot, avoid?: ReadonlySet<PooledSession>, staleConnectMs?: number): PooledSession | Promise<PooledSession> {
     if (this.closed) throw new ClientClosedError('client closed');
-    if (this.waiters.length === 0) {
-      const s = this.findFree();
+    if (this.waiters.length === 0 || avoid !== undefined) {
+      const s = this.findFree(avoid);
       if (s) {
         this.take(s);
         return s;
       }
     }
     return new Promise<PooledSession>((resolve, reject) => {
-      const waiter = new Waiter(this, resolve, reject, slot);
+      const waiter = new Waiter(this, resolve, reject, slot, avoid);
       this.waiters.push(waiter);
       slot.phase = waiter;
-      this.grow();
+      this.grow(avoid, staleConnectMs);
     });
+  }
+
+  /**
+   * Cancels the exchanges in flight on every session with `err` (waiting for headers only,
+   * or bodies too when `all`); returns how many.
+   */
+  cancelInFlight(err: H2DoctorError, all: boolean): number {
+    let n = 0;
+    for (const s of [...this.sessions]) n += s.cancelExchanges(err, all);
+    return n;
   }
 
   /** Takes a cancelled request out of the queue (called by its Waiter). */
@@ -175,6 +189,28 @@ export class EndpointPool {
     }
   }
 
+  /**
+   * Opens another session for the queue when every connecting one has been connecting for
+   * `staleConnectMs` or more (a hedged request found its connection slow to come up).
+   */
+  openPastStalled(staleConnectMs: number): void {
+    this.grow(undefined, staleConnectMs);
+  }
+
+  /** A live session still waiting for the peer's SETTINGS, if any (a hedge should not wait on it too). */
+  connecting(): PooledSession | undefined {
+    for (const s of this.sessions) if (s.retiredBy === undefined && !s.isReady) return s;
+    return undefined;
+  }
+
+  /** Retires (gracefully) the sessions connected to an address not in `live`: DNS moved the name. */
+  retireMovedAway(live: ReadonlySet<string>): void {
+    for (const s of [...this.sessions]) {
+      const address = s.remoteAddress;
+      if (address !== undefined && !live.has(address)) s.retire('dns-change');
+    }
+  }
+
   /** Closes every session gracefully and fails queued requests with ClientClosedError. */
   close(): Promise<void> {
     this.closed = true;
@@ -190,19 +226,23 @@ export class EndpointPool {
     return Promise.all(done).then(() => undefined);
   }
 
-  /** Destroys every session now (in-flight requests fail). */
-  destroy(): void {
+  /**
+   * Destroys every session now: queued requests and those in flight fail with `err` (the
+   * client's typed reason) rather than with whatever the torn-down socket would say.
+   */
+  destroy(err: H2DoctorError = new ClientClosedError('client destroyed')): void {
     this.closed = true;
-    for (const w of this.waiters.splice(0)) w.reject(new ClientClosedError('client destroyed'));
+    for (const w of this.waiters.splice(0)) w.reject(err);
+    this.cancelInFlight(err, true);
     for (const s of [...this.sessions]) s.destroy('client-close');
   }
 
-  private findFree(): PooledSession | undefined {
+  private findFree(avoid: ReadonlySet<PooledSession> | undefined): PooledSession | undefined {
     // The first session with room: concentrate streams on the oldest session so the others
     // drain and idle out (RFC 9113 §9.1: clients SHOULD NOT open more than one connection).
     for (let i = 0; i < this.sessions.length; i++) {
       const s = this.sessions[i];
-      if (s.canTake()) return s;
+      if (s.canTake() && (avoid === undefined || !avoid.has(s))) return s;
     }
     return undefined;
   }
@@ -212,12 +252,22 @@ export class EndpointPool {
     this.counters.streams++;
   }
 
-  /** Opens a session when requests wait and no open or connecting session can serve them. */
-  private grow(): void {
+  /**
+   * Opens a session when requests wait and no open or connecting session can serve them;
+   * `avoid` are sessions the newest waiter may not use, so it does not count as room, and
+   * sessions connecting for `staleConnectMs` or more do not count either.
+   */
+  private grow(avoid?: ReadonlySet<PooledSession>, staleConnectMs?: number): void {
     if (this.closed || this.waiters.length === 0) return;
+    const now = staleConnectMs === undefined ? 0 : this.clock.now();
     for (const s of this.sessions) {
-      if (s.retiredBy !== undefined) continue;
-      if (!s.isReady) return; // one is connecting: it will take the queue
+      if (s.retiredBy !== undefined || avoid?.has(s)) continue;
+      if (!s.isReady) {
+        // A hedge or a retry after a per-try timeout does not wait on a connection that has
+        // been connecting longer than that request already waited: it may be the slow path.
+        if (staleConnectMs !== undefined && now - s.openedAt >= staleConnectMs) continue;
+        return; // one is connecting: it will take the queue
+      }
       if (s.active < s.maxStreams) return;
     }
     const live = this.sessions.filter((s) => s.retiredBy === undefined).length;
@@ -230,6 +280,7 @@ export class EndpointPool {
     const session = new PooledSession(
       {
         origin: this.origin,
+        lookup: this.lookup,
         tls: this.tls,
         tlsSession: this.tlsTicket,
         onTlsSession: (ticket) => {
@@ -261,8 +312,13 @@ export class EndpointPool {
         this.events.connected();
       }
     }
-    while (this.waiters.length > 0 && s.canTake()) {
-      const w = this.waiters.shift()!;
+    for (let i = 0; i < this.waiters.length && s.canTake(); ) {
+      const w = this.waiters[i];
+      if (w.avoid?.has(s)) {
+        i++;
+        continue;
+      }
+      this.waiters.splice(i, 1);
       if (w.slot.phase === w) w.slot.phase = undefined;
       this.take(s);
       w.resolve(s);

@@ -1,5 +1,5 @@
 import type { Random } from '../random.js';
-import { ConnectionClosedError, ConnectError, DnsError, H2ErrorCode, StreamResetError, TimeoutError, TlsError } from '../errors.js';
+import { AttemptTimeoutError, ConnectionClosedError, ConnectError, DnsError, EndpointDarkError, H2ErrorCode, StreamResetError, TimeoutError, TlsError } from '../errors.js';
 
 /**
  * Which failed requests may be sent again, and how long to wait first.
@@ -40,7 +40,9 @@ export function isTransportFailure(err: unknown): boolean {
     err instanceof ConnectError ||
     err instanceof DnsError ||
     err instanceof TlsError ||
-    err instanceof TimeoutError
+    err instanceof TimeoutError ||
+    err instanceof AttemptTimeoutError ||
+    err instanceof EndpointDarkError
   );
 }
 

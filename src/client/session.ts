@@ -11,7 +11,7 @@ import { ConnectionClosedError, fromSystemError, H2ErrorCode, TimeoutError, type
  * never acknowledged (§6.7), its request quota, idleness, or the connection closing.
  */
 
-export type RetireReason = 'goaway' | 'ping-timeout' | 'max-requests' | 'idle' | 'closed' | 'error' | 'client-close';
+export type RetireReason = 'goaway' | 'ping-timeout' | 'max-requests' | 'idle' | 'closed' | 'error' | 'client-close' | 'dns-change' | 'outpaced';
 
 export interface SessionTlsOptions {
   /** Trust anchors (PEM). */
@@ -24,6 +24,8 @@ export interface SessionTlsOptions {
 
 export interface SessionOptions {
   origin: URL;
+  /** Resolves the URL's host name for this connection (custom resolution); default: getaddrinfo. */
+  lookup: net.LookupFunction | undefined;
   tls: SessionTlsOptions;
   /** TLS session ticket from an earlier connection to resume (RFC 8446 §2.2). */
   tlsSession: Buffer | undefined;
@@ -54,6 +56,16 @@ export interface SessionEvents {
   closed(session: PooledSession): void;
 }
 
+/** An exchange in flight on a session, linked into its list (no allocation per request). */
+export interface SessionExchange {
+  prevOnSession: SessionExchange | undefined;
+  nextOnSession: SessionExchange | undefined;
+  /** Response headers arrived. */
+  readonly responded: boolean;
+  /** Resets the stream with CANCEL and fails the attempt (or the body read) with `err`. */
+  cancel(err: H2DoctorError): void;
+}
+
 let nextSessionId = 1;
 
 export class PooledSession {
@@ -80,7 +92,16 @@ export class PooledSession {
   tlsResumed = false;
   /** The error that ended connecting, if it failed. */
   connectError: H2DoctorError | undefined;
+  /** Clock time the connection was started. */
+  readonly openedAt: number;
+  /** Races its attempts lost to a hedge on another session since it last answered anything. */
+  racesLost = 0;
 
+  /** Exchanges in flight, newest first (for rescue and `destroy`). */
+  private exchanges: SessionExchange | undefined;
+
+  /** The TCP or TLS socket under the session (ours: destroy must not wait on the peer). */
+  private readonly socket: net.Socket;
   private idleTimer: NodeJS.Timeout | undefined;
   /** Clock time the session last went from busy to idle. */
   private idleSince: number;
@@ -91,13 +112,17 @@ export class PooledSession {
   constructor(private readonly options: SessionOptions, private readonly events: SessionEvents) {
     this.maxStreams = Math.min(100, options.maxStreams);
     this.idleSince = options.clock.now();
+    this.openedAt = this.idleSince;
     const { origin } = options;
     const secure = origin.protocol === 'https:';
     const port = Number(origin.port) || (secure ? 443 : 80);
-    const host = origin.hostname.replace(/^\[|\]$/g, '');
+    const name = origin.hostname.replace(/^\[|\]$/g, '');
+    const host = name;
+    const lookup = options.lookup;
     let socket: net.Socket;
     if (secure) {
-      const servername = options.tls.servername ?? (net.isIP(host) ? undefined : host);
+      // SNI and the certificate check use the name, whatever address it resolved to.
+      const servername = options.tls.servername ?? (net.isIP(name) ? undefined : name);
       const tlsSocket = tls.connect({
         host,
         port,
@@ -106,6 +131,7 @@ export class PooledSession {
         rejectUnauthorized: options.tls.rejectUnauthorized ?? true,
         servername,
         session: options.tlsSession,
+        ...(lookup ? { lookup } : {}),
       });
       // TLS 1.3 tickets arrive after the handshake, possibly more than one: keep the newest.
       tlsSocket.on('session', (ticket: Buffer) => options.onTlsSession(ticket));
@@ -114,9 +140,10 @@ export class PooledSession {
       });
       socket = tlsSocket;
     } else {
-      socket = net.connect({ host, port });
+      socket = net.connect(lookup ? { host, port, lookup } : { host, port });
     }
     socket.setNoDelay(true);
+    this.socket = socket;
     this.h2 = http2.connect(origin, { createConnection: () => socket, settings: { enablePush: false } });
 
     this.ready = new Promise<void>((resolve, reject) => {
@@ -157,6 +184,11 @@ export class PooledSession {
     this.armIdleTimer();
   }
 
+  /** The peer's address, once connected. */
+  get remoteAddress(): string | undefined {
+    return this.h2.socket?.remoteAddress;
+  }
+
   /** True when a new stream may be opened now. */
   canTake(): boolean {
     return this.isReady && this.retiredBy === undefined && this.active < this.maxStreams && !this.h2.destroyed && !this.h2.closed;
@@ -182,6 +214,37 @@ export class PooledSession {
     if (this.retiredBy === undefined) this.events.capacity(this);
   }
 
+  /** Links an exchange in flight; `unlink` when its stream closes. */
+  link(ex: SessionExchange): void {
+    const head = this.exchanges;
+    ex.prevOnSession = undefined;
+    ex.nextOnSession = head;
+    if (head !== undefined) head.prevOnSession = ex;
+    this.exchanges = ex;
+  }
+
+  unlink(ex: SessionExchange): void {
+    const prev = ex.prevOnSession;
+    const next = ex.nextOnSession;
+    if (prev === undefined) {
+      if (this.exchanges === ex) this.exchanges = next;
+    } else prev.nextOnSession = next;
+    if (next !== undefined) next.prevOnSession = prev;
+    ex.prevOnSession = undefined;
+    ex.nextOnSession = undefined;
+  }
+
+  /**
+   * Cancels the exchanges in flight with `err`: those still waiting for headers, or every
+   * one (bodies being read too) when `all`. Returns how many were cancelled.
+   */
+  cancelExchanges(err: H2DoctorError, all: boolean): number {
+    const list: SessionExchange[] = [];
+    for (let ex = this.exchanges; ex !== undefined; ex = ex.nextOnSession) if (all || !ex.responded) list.push(ex);
+    for (const ex of list) ex.cancel(err);
+    return list.length;
+  }
+
   /** Stops new streams; closes the connection once open streams are done. */
   retire(reason: RetireReason): void {
     if (this.retiredBy !== undefined) return;
@@ -195,6 +258,9 @@ export class PooledSession {
   destroy(reason: RetireReason, error?: Error): void {
     this.retire(reason);
     if (!this.h2.destroyed) this.h2.destroy(error);
+    // After a graceful close() node only end()s the socket and waits for the peer's FIN,
+    // which a frozen peer never sends: the socket (and the event loop) would stay alive.
+    if (!this.socket.destroyed) this.socket.destroy();
   }
 
   private close(): void {

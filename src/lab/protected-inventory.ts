@@ -1,6 +1,7 @@
 import { createClient, type H2Client } from '../client/index.js';
 import { NoHealthyEndpointError } from '../errors.js';
 import type { BreakerOptions } from '../client/breaker.js';
+import type { HedgeOptions } from '../client/hedge-policy.js';
 import type { InventoryCaller, StockAnswer } from './order.js';
 
 /**
@@ -25,6 +26,10 @@ export interface ProtectedCallerOptions {
   ca: string;
   /** Deadline per call, ms. */
   timeoutMs: number;
+  /** Per-try timeout, ms (zone failover). */
+  attemptTimeoutMs?: number;
+  /** Hedged calls (the protected spike scenario). */
+  hedge?: HedgeOptions;
   breaker?: BreakerOptions;
   /** Active health checks (zone failover). */
   health?: { path: string; intervalMs: number; timeoutMs: number };
@@ -43,6 +48,8 @@ export function protectedInventoryCaller(options: ProtectedCallerOptions): Prote
     endpoints: options.endpoints,
     tls: { ca: options.ca },
     timeoutMs: options.timeoutMs,
+    ...(options.attemptTimeoutMs ? { attemptTimeoutMs: options.attemptTimeoutMs } : {}),
+    ...(options.hedge ? { hedge: options.hedge } : {}),
     ...(options.breaker ? { breaker: options.breaker } : {}),
     ...(options.health ? { health: options.health } : {}),
     pool: options.maxRequestsPerSession ? { maxRequestsPerSession: options.maxRequestsPerSession } : {},

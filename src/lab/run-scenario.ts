@@ -10,6 +10,8 @@ import { runProbe } from '../probe/probe.js';
 import { diagnose } from '../diagnose/diagnose.js';
 import type { Finding } from '../diagnose/finding.js';
 import { deriveBreakerOptions } from '../client/breaker-tuning.js';
+import { deriveHedgeOptions } from '../client/hedge-tuning.js';
+import { failoverClientSettings, freezeZoneWhen, startFailoverZones, type FailoverZones } from './zone-failover.js';
 import type { LabPki } from './certs.js';
 import { startInventory, type InventoryService } from './inventory.js';
 import { startOrder, type InventoryCaller, type OrderService, type OrderStats } from './order.js';
@@ -43,8 +45,12 @@ export interface ScenarioMeasurement {
   failoverMs?: number;
   /** Priority-level switches the client recorded. */
   clientFailovers?: number;
+  /** Hedges the protected client sent and won, and requests it rescued from a dark endpoint. */
+  hedges?: number;
+  hedgesWon?: number;
+  rescued?: number;
   /** Breaker settings derived from healthy, with the reasons. */
-  breakerTuning?: { slowCallMs: number; minimumCalls: number; deadlineMs: number; reasons: string[] };
+  breakerTuning?: { slowCallMs: number; minimumCalls: number; deadlineMs: number; reasons: string[]; hedgeDelayMs?: number };
   /** Healthy only: the calibration for later scenarios. */
   calibration?: Calibration;
   wallMs: number;
@@ -94,7 +100,10 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     const invProxy = await startChaos({ upstream: `127.0.0.1:${zoneA.port}`, listen: '127.0.0.1:0', faults: inventoryFaults, seed });
     closers.push(() => invProxy.close());
 
-    const caller = buildCaller(spec, options.calibration, pki, invProxy, zoneA, zoneB);
+    // Zone failover freezes zone a: its zones run as processes of their own.
+    const zones = spec.killZoneAt > 0 ? await startFailoverZones(pki) : undefined;
+    if (zones) closers.push(() => zones.close());
+    const caller = buildCaller(spec, options.calibration, pki, invProxy, zoneA, zoneB, zones);
     closers.push(() => caller.close());
 
     const order = await startOrder({
@@ -116,7 +125,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     closers.push(() => wan.close());
 
     const requests = spec.inventorySpike > 0 ? size.spikeRequests : spec.killZoneAt > 0 ? size.failoverRequests : size.requests;
-    const killer = spec.killZoneAt > 0 ? killZoneWhen(order, zoneA, Math.floor(requests * spec.killZoneAt)) : undefined;
+    const killer = zones ? freezeZoneWhen(order, zones.a, Math.floor(requests * spec.killZoneAt)) : undefined;
     const benchOptions = resolveBenchOptions({
       // TLS passes through the TCP proxy untouched: clients speak https to it.
       url: `https://127.0.0.1:${new URL(wan.url).port}/api/v1/order?id=42`,
@@ -161,6 +170,9 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
       if (spec.inventorySpike > 0 || spec.killZoneAt > 0) {
         measurement.breakerOpens = stats.endpoints.reduce((n, e) => n + e.breaker.opens, 0);
         measurement.fallbacks = caller.protected.fallbacks();
+        measurement.hedges = stats.hedges;
+        measurement.hedgesWon = stats.hedgesWon;
+        measurement.rescued = stats.rescued;
       }
       if (spec.killZoneAt > 0) {
         // Failover measured end to end: from the moment zone a died to the first answer
@@ -197,6 +209,7 @@ function buildCaller(
   invProxy: ChaosProxy,
   zoneA: InventoryService,
   zoneB: InventoryService,
+  zones: FailoverZones | undefined,
 ): BuiltCaller {
   const proxied = `https://127.0.0.1:${new URL(invProxy.url).port}`;
   if (spec.inventoryCaller === 'naive') {
@@ -206,19 +219,19 @@ function buildCaller(
     // No fallback here: a failed inventory call fails the order, so failedRequests tells the truth.
     const p = protectedInventoryCaller({
       endpoints: [
-        { url: zoneA.url, zone: 'a', priority: 0 },
-        { url: zoneB.url, zone: 'b', priority: 1 },
+        { url: zones?.a.url ?? zoneA.url, zone: 'a', priority: 0 },
+        { url: zones?.b.url ?? zoneB.url, zone: 'b', priority: 1 },
       ],
       ca: pki.rootCert,
-      timeoutMs: 2000,
-      health: { path: '/health', intervalMs: 200, timeoutMs: 200 },
+      ...failoverClientSettings,
       fallback: false,
       now: () => monotonicClock.now(),
     });
-    return { call: p.call, protected: p, close: () => p.client.close() };
+    return { call: p.call, protected: p, close: () => p.client.close({ graceMs: 500 }) };
   }
   let tuning: BuiltCaller['tuning'];
   let breaker;
+  let hedge;
   let timeoutMs = 2000;
   if (spec.inventorySpike > 0) {
     if (!calibration || calibration.inventoryLatenciesMs.length < 20) {
@@ -227,11 +240,15 @@ function buildCaller(
     const derived = deadlineFrom(calibration);
     timeoutMs = derived.deadlineMs;
     breaker = { ...derived.tuning.options, openMs: 1000, halfOpenCalls: 3 };
+    // The hedge delay is derived from healthy's latencies as the breaker is.
+    const hedging = deriveHedgeOptions({ latenciesMs: calibration.inventoryLatenciesMs, requestsPerSecond: Math.max(1, calibration.inventoryCallsPerSecond) }, { maxRate: SPIKE_HEDGE_RATE, maxHedges: 2 });
+    hedge = hedging.options;
     tuning = {
       slowCallMs: derived.tuning.options.slowCallMs,
       minimumCalls: derived.tuning.options.minimumCalls,
       deadlineMs: derived.deadlineMs,
-      reasons: derived.tuning.reasons,
+      hedgeDelayMs: hedging.options.delayMs,
+      reasons: [...derived.tuning.reasons, ...hedging.reasons],
     };
   }
   const p = protectedInventoryCaller({
@@ -239,24 +256,26 @@ function buildCaller(
     ca: pki.rootCert,
     timeoutMs,
     ...(breaker ? { breaker } : {}),
-    // Rotate sessions so the proxy's per-connection fault choice meets this client as often
-    // as it meets the naive one.
-    maxRequestsPerSession: spec.inventorySpike > 0 ? 20 : undefined,
+    ...(hedge ? { hedge } : {}),
+    // Rotate sessions so the proxy's per-connection fault choice meets this client too.
+    maxRequestsPerSession: spec.inventorySpike > 0 ? SPIKE_SESSION_REQUESTS : undefined,
     fallback: true,
     now: () => monotonicClock.now(),
   });
-  return { call: p.call, protected: p, tuning, close: () => p.client.close() };
+  return { call: p.call, protected: p, tuning, close: () => p.client.close({ graceMs: 500 }) };
 }
 
-/** Kills zone a once order has answered `afterOrders` requests. */
-function killZoneWhen(order: OrderService, zone: InventoryService, afterOrders: number): { stop(): void; killedAt(): number | undefined } {
-  let killedAt: number | undefined;
-  const timer = setInterval(() => {
-    if (order.stats().orders >= afterOrders) {
-      clearInterval(timer);
-      killedAt = monotonicClock.now();
-      zone.kill();
-    }
-  }, 5);
-  return { stop: () => clearInterval(timer), killedAt: () => killedAt };
-}
+/**
+ * Share of inventory calls that may be hedged in the protected spike scenario. A spiking
+ * connection holds every call on it until the client retires it (after two lost races), and
+ * 15 % of connections spike, so hedges run above the library's 10 % default here.
+ */
+const SPIKE_HEDGE_RATE = 0.3;
+
+/**
+ * Requests per session before the protected client rotates it, so it still draws the proxy's
+ * per-connection fault now and then. 20 (one new TLS connection every 20 calls at 64 calls in
+ * flight) kept the pool permanently waiting for handshakes, which measured the churn rather
+ * than the protection; 100 rotates 4 times in the full run.
+ */
+const SPIKE_SESSION_REQUESTS = 100;

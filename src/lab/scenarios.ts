@@ -30,7 +30,7 @@ export interface ScenarioSpec {
   inventoryCaller: 'naive' | 'protected' | 'failover';
   /** Latency fault on this share of order→inventory connections (0 = none). */
   inventorySpike: number;
-  /** Kill zone a this far into the run (share of the run's requests, 0 = never). */
+  /** Freeze zone a (SIGSTOP) this far into the run (share of the run's requests, 0 = never). */
   killZoneAt: number;
 }
 
@@ -114,14 +114,14 @@ export const scenarios: Record<ScenarioName, ScenarioSpec> = {
   'inventory-spike-protected': {
     ...base,
     name: 'inventory-spike-protected',
-    title: 'same faults; h2doctor/client with deadline, fallback and a tuned breaker',
+    title: 'same faults; h2doctor/client with deadline, fallback, a tuned breaker and a derived hedge delay',
     inventoryCaller: 'protected',
     inventorySpike: labConstants.spikeShare,
   },
   'zone-failover': {
     ...base,
     name: 'zone-failover',
-    title: 'zone a killed mid-run; order fails over to zone b',
+    title: 'zone a frozen (SIGSTOP) mid-run; order fails over to zone b',
     inventoryCaller: 'failover',
     killZoneAt: 0.4,
   },

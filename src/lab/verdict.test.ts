@@ -21,22 +21,25 @@ test('targets: ratios and thresholds as the issue states them', () => {
     row('no-reuse', { reuseRate: 0.01 }),
     row('fixed', { latency: { p50: 10, p99: 100, p999: 100 } }),
     row('inventory-spike', { latency: { p50: 10, p99: 4000, p999: 4000 } }),
-    row('inventory-spike-protected', { latency: { p50: 10, p99: 1000, p999: 1000 } }),
-    row('zone-failover', { failoverMs: 1500, failedRequests: 0 }),
+    row('inventory-spike-protected', { latency: { p50: 10, p99: 150, p999: 1000 }, fallbacks: 2 }),
+    row('zone-failover', { failoverMs: 800, failedRequests: 0 }),
   ]);
-  assert.equal(good.length, 8);
+  assert.equal(good.length, 10);
   assert.ok(good.every((t) => t.met), JSON.stringify(good.filter((t) => !t.met)));
 
   const bad = evaluateTargets([
     row('push-abuse', { latency: { p50: 50, p99: 299, p999: 299 } }),
     row('fixed', { latency: { p50: 10, p99: 100, p999: 100 }, reuseRate: 0.9, findings: [{ id: 'stream-resets', severity: 'warn', title: 't' }] }),
+    row('inventory-spike-protected', { latency: { p50: 10, p99: 201, p999: 1000 }, fallbacks: 3 }),
     row('zone-failover', { failedRequests: 1 }),
   ]);
   const missed = bad.filter((t) => !t.met).map((t) => t.target);
   assert.deepEqual(missed, [
     'P99(push-abuse) ≥ 3 × P99(fixed)',
     'reuseRate(fixed) ≥ 0.95',
-    'zone-failover: failoverMs ≤ 2000',
+    'inventory-spike-protected: fallbacks ≤ 2 % (≥ 98 % live stock)',
+    'inventory-spike-protected: P99 ≤ 200 ms',
+    'zone-failover: failoverMs ≤ 1000',
     'zone-failover: failedRequests = 0',
     'probe of push-abuse finds push-on-api',
     'probe of fixed finds no warn or error',
