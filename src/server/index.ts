@@ -13,6 +13,7 @@ export type { SlowRequest, SlowRequestOptions } from './slow-requests.js';
 export type { ProfileOptions, RequestProfile } from './profiler.js';
 export type { ProfileFrame, TopFrame } from './profile-fold.js';
 export type { DataWrite, RequestTimeline } from './stream-timeline.js';
+export type { SpanIds } from './otel-span.js';
 export type { ServerSnapshot } from './snapshot.js';
 export type { LoopDelaySummary } from './runtime-pauses.js';
 export type { GracefulCloseOptions, GracefulCloseResult } from './graceful-close.js';

@@ -2,6 +2,7 @@ import type { Http2SecureServer, Http2Server, ServerHttp2Session } from 'node:ht
 import type { Registry } from 'prom-client';
 import { monotonicClock, type Clock } from '../clock.js';
 import { ConfigError } from '../errors.js';
+import { version } from '../version.js';
 import { hookStreamEmit } from './emit-hook.js';
 import { closeGracefully, type GracefulCloseOptions, type GracefulCloseResult } from './graceful-close.js';
 import { createMetricsHandler, createSnapshotHandler, type CompatHandler } from './handlers.js';
@@ -15,6 +16,7 @@ import { defaultRoute, RouteLabeler, type RouteFunction } from './route-label.js
 import { SessionTracker } from './session-tracker.js';
 import { SlowCapture } from './slow-capture.js';
 import { TimelineRecorder } from './stream-timeline.js';
+import { loadOtelApi, RequestSpans } from './otel-span.js';
 import type { SlowRequest, SlowRequestOptions } from './slow-requests.js';
 import { buildSnapshot, type ServerSnapshot } from './snapshot.js';
 import { createServerStats, type ServerStats } from './stats.js';
@@ -56,6 +58,12 @@ export interface InstrumentOptions {
    * flow-control waits, end, RST_STREAM and GOAWAY. Needs `slowRequests`. Default: off.
    */
   timeline?: boolean;
+  /**
+   * OpenTelemetry server spans (otel-span.ts). Default: on when `@opentelemetry/api` is
+   * installed and an SDK has registered a tracer provider by the time `instrument()` runs;
+   * `true` insists (ConfigError when there is none), `false` turns it off.
+   */
+  otel?: boolean;
   /** Send a PING to every session this often and record the RTT (default: off). */
   pingIntervalMs?: number;
   /** Where push log lines go (default: stderr). */
@@ -106,10 +114,13 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
   const stats: ServerStats = createServerStats();
   const metrics = serverMetrics(stats, options);
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const otel = options.otel === false ? undefined : loadOtelApi();
+  if (options.otel === true && otel === undefined) throw new ConfigError('otel: true needs @opentelemetry/api installed and an OpenTelemetry SDK registered');
   const timelines = options.timeline === true ? new TimelineRecorder(clock) : undefined;
-  const slow = options.slowRequests === false ? undefined : new SlowCapture(
-    options.slowRequests ?? {}, clock, stats, log, profile === undefined ? undefined : new RequestProfiler(profile, ++profilers), timelines,
-  );
+  const spans = otel === undefined ? undefined : new RequestSpans(otel, version);
+  const slow = options.slowRequests === false ? undefined : new SlowCapture(options.slowRequests ?? {}, clock, stats, log, {
+    profiler: profile === undefined ? undefined : new RequestProfiler(profile, ++profilers), timelines, spans,
+  });
   const sessions = new SessionTracker(stats, metrics);
   const requests = new RequestTracker({
     policy, stats, clock, pushLog: new PushLogLimiter(clock), log, metrics, sessions, routes, slow, ...traceParts(options.trace),
@@ -124,6 +135,7 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
     server.prependListener('stream', timelines.onStream);
     server.prependListener('session', timelines.onSession);
   }
+  if (spans !== undefined) server.prependListener('stream', spans.onStream);
   const unhookEmit = hookStreamEmit(server, requests, traceMode(options.trace));
   target[kInstrumented] = true;
   const stopPing = options.pingIntervalMs === undefined ? undefined : startKeepalivePing(sessions.sessions, options.pingIntervalMs, metrics);
@@ -152,6 +164,7 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
         server.removeListener('stream', timelines.onStream);
         server.removeListener('session', timelines.onSession);
       }
+      if (spans !== undefined) server.removeListener('stream', spans.onStream);
       stopPing?.();
       slow?.stop();
       requests.release();

@@ -2,6 +2,17 @@ import type { Clock } from '../clock.js';
 import type { RequestProfiler } from './profiler.js';
 import type { StreamRecord } from './records.js';
 import type { TimelineRecorder } from './stream-timeline.js';
+import type { RequestSpans } from './otel-span.js';
+
+/** What a slow record can be given beyond its timing; each part undefined when its option is off. */
+export interface SlowEvidence {
+  /** CPU samples (`profile`). */
+  profiler?: RequestProfiler | undefined;
+  /** Stream timelines (`timeline`). */
+  timelines?: TimelineRecorder | undefined;
+  /** OpenTelemetry spans (`otel`). */
+  spans?: RequestSpans | undefined;
+}
 import { startRuntimePauses, type RuntimePauses } from './runtime-pauses.js';
 import { SlowRequestLog, type SlowRequest, type SlowRequestOptions } from './slow-requests.js';
 import type { ServerStats } from './stats.js';
@@ -18,6 +29,9 @@ export class SlowCapture {
   readonly log: SlowRequestLog;
   /** Loop-delay and GC timeline; undefined when `runtime: false`. */
   readonly runtime: RuntimePauses | undefined;
+  private readonly profiler: RequestProfiler | undefined;
+  private readonly timelines: TimelineRecorder | undefined;
+  private readonly spans: RequestSpans | undefined;
   /** `onSlowRequest` subscribers. */
   private readonly listeners = new Set<(request: SlowRequest) => void>();
   /** Slow requests waiting for the runtime timeline to settle, with how to publish them now. */
@@ -30,11 +44,11 @@ export class SlowCapture {
     private readonly stats: ServerStats,
     /** Where a throwing listener is reported. */
     private readonly writeLog: (line: string) => void,
-    /** CPU samples for slow requests; undefined unless `profile` is on. */
-    readonly profiler: RequestProfiler | undefined = undefined,
-    /** Stream timelines; undefined unless `timeline` is on. */
-    readonly timelines: TimelineRecorder | undefined = undefined,
+    evidence: SlowEvidence = {},
   ) {
+    this.profiler = evidence.profiler;
+    this.timelines = evidence.timelines;
+    this.spans = evidence.spans;
     this.log = new SlowRequestLog(options);
     this.runtime = options.runtime !== false ? startRuntimePauses(clock) : undefined;
   }
@@ -53,6 +67,7 @@ export class SlowCapture {
       session: { id: rec.session.id, streamsOpenAtStart: rec.streamsOpenAtStart, requestsBefore: rec.requestsBefore },
       eventLoopDelayMaxMs: undefined, gc: undefined, thresholdMs,
     };
+    if (this.spans !== undefined) captured.otel = this.spans.idsOf(rec);
     if (this.timelines !== undefined) captured.timeline = this.timelines.finish(rec, end, rstCode);
     const startedAt = rec.startedAt;
     const overlap = this.profiler?.overlapping(startedAt, this.stats.streams.active);
