@@ -17,11 +17,12 @@ after(async () => {
 // ttfb-tail (info) depends on how loaded the machine is; every other finding is deterministic.
 const ids = (j: { findings: { id: string }[] }) => j.findings.map((f) => f.id).filter((id) => id !== 'ttfb-tail');
 
-test('node:http2 pushing 2 × 32 KiB per JSON response: push-on-api with promises, bytes and paths', async () => {
+test('node:http2 pushing 2 × 32 KiB per JSON response: push-on-api and push-starves-window, with promises, bytes and paths', async () => {
   const r = await runProbeCli([nodePush.url, '--ca', ca.path, '--json']);
   assert.equal(r.code, 0, r.err); // a warning does not fail at the default --fail-on error
   const j = JSON.parse(r.out);
-  assert.deepEqual(ids(j), ['push-on-api']);
+  // 64 KiB pushed per response is a whole default connection window (RFC 9113 §6.9.2).
+  assert.deepEqual(ids(j), ['push-on-api', 'push-starves-window']);
   assert.equal(j.push.promises, 40);
   assert.equal(j.push.bytes, 40 * 32 * 1024);
   assert.deepEqual(j.push.perResponse, { promises: 2, bytes: 65_536 });
@@ -35,7 +36,7 @@ test('node:http2 pushing 2 × 32 KiB per JSON response: push-on-api with promise
 test('--fail-on warn turns the push warning into exit 1 with one line', async () => {
   const r = await runProbeCli([nodePush.url, '--ca', ca.path, '-n', '4', '--fail-on', 'warn']);
   assert.equal(r.code, 1);
-  assert.equal(r.err, 'h2doctor: probe: 1 finding(s) at or above warn: push-on-api [ERR_CHECK_FAILED]\n');
+  assert.equal(r.err, 'h2doctor: probe: 2 finding(s) at or above warn: push-on-api, push-starves-window [ERR_CHECK_FAILED]\n');
   assert.match(r.out, /▲ warn +push-on-api/);
   assert.match(r.out, /\/static\/asset-0\.js +4 +128 KiB +0/);
 });

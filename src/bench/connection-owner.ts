@@ -23,6 +23,11 @@ export interface ConnectionOwner {
   ready(conn: BenchConnection): void;
   /** A stream slot freed up (or more may be opened); `now` is the clock reading of the read that freed it. */
   slotsFreed(conn: BenchConnection, now: number): void;
+  /** Client health and flow-control evidence (see BenchOptions.pingIntervalMs, creditPushedData). */
+  health(event: HealthEvent, value: number): void;
   /** The connection is gone. `error` is set when it failed rather than closed on purpose. */
   closed(conn: BenchConnection, reason: string, error: H2DoctorError | undefined, established: boolean): void;
 }
+
+/** What `health` reports: a PING sent, its ACK (value: round trip, ms), a connection abandoned, a connection WINDOW_UPDATE, pushed bytes (value) not credited or arriving after our cancel, time at a zero window (value: ms). */
+export type HealthEvent = 'ping-sent' | 'ping-ack' | 'abandoned-ping' | 'window-update' | 'push-uncredited' | 'push-after-cancel' | 'zero-window';

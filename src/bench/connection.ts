@@ -13,6 +13,7 @@ import type { BenchOptions } from './options.js';
 import { Outcome, type ConnectionRecord, type OutcomeCode } from './recorder.js';
 import type { ConnectionOwner } from './connection-owner.js';
 import { dial } from './dial.js';
+import { ConnectionHealth } from './connection-health.js';
 import { statusOf } from './response-status.js';
 import { buildRequestTemplate, patchStreamId, requestHeaderList, writeRequestBody, type RequestTemplate } from './request-template.js';
 import { WriteBatch } from './write-batch.js';
@@ -72,19 +73,25 @@ export class BenchConnection {
   private nextStreamId = 1;
   /** Highest server-initiated stream we processed: our GOAWAY's last-stream-id. */
   private lastPeerStream = 0;
-  /** DATA bytes received since the last connection-level WINDOW_UPDATE. */
-  private connUnacked = 0;
   /** Send side: connection window and the server's initial stream window (only bodies use them). */
   private sendWindow = DEFAULT_INITIAL_WINDOW_SIZE;
   private peerInitialWindow = DEFAULT_INITIAL_WINDOW_SIZE;
   private peerMaxFrameSize = DEFAULT_MAX_FRAME_SIZE;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private sawBytes = false;
+  /** Connection receive window and the client health check (connection-health.ts). */
+  private readonly health: ConnectionHealth;
 
   constructor(readonly id: number, private readonly o: BenchOptions, private readonly owner: ConnectionOwner) {
     this.maxStreams = o.streams;
     this.hpackDecoder = new HpackDecoder({ maxTableSize: o.headerTableSize });
     this.decoder = new FrameDecoder({ headerDecoder: this.hpackDecoder });
+    this.health = new ConnectionHealth(o, owner, {
+      append: (bytes) => this.batch.append(bytes),
+      flush: () => this.batch.flush(),
+      live: () => this.state === 'open' || this.state === 'draining',
+      abandon: (why) => this.abandon(why),
+    });
   }
 
   /** Opens the socket; the owner hears `ready` or `closed`. */
@@ -125,6 +132,7 @@ export class BenchConnection {
     this.batch.append(encodeSettings(settings));
     // The connection window is not a SETTING: only WINDOW_UPDATE on stream 0 raises it (§6.9.2).
     if (this.o.windowSize > DEFAULT_INITIAL_WINDOW_SIZE) this.batch.append(encodeWindowUpdate(0, this.o.windowSize - DEFAULT_INITIAL_WINDOW_SIZE));
+    this.health.prefaceSent();
     this.batch.flush();
   }
 
@@ -177,11 +185,7 @@ export class BenchConnection {
         return;
       }
       case 'DATA': {
-        this.connUnacked += f.length;
-        if (this.connUnacked >= this.o.windowSize / 2) {
-          this.batch.append(encodeWindowUpdate(0, this.connUnacked));
-          this.connUnacked = 0;
-        }
+        this.health.data(f.streamId, f.length, now);
         const s = this.streams.get(f.streamId);
         if (s !== undefined) {
           this.owner.bodyBytes(f.data.length, 0);
@@ -196,6 +200,9 @@ export class BenchConnection {
           this.owner.pushBytes(f.data.length, false);
           if (f.endStream) this.pushDone(f.streamId);
           else if (f.length > 0) this.batch.append(encodeWindowUpdate(f.streamId, f.length));
+        } else if ((f.streamId & 1) === 0 && f.length > 0) {
+          // A push we cancelled: the server sent these before our RST_STREAM reached it.
+          this.owner.health('push-after-cancel', f.length);
         }
         return;
       }
@@ -228,6 +235,7 @@ export class BenchConnection {
         return;
       case 'PING':
         if (!f.ack) this.batch.append(encodePing(f.opaqueData, true));
+        else this.health.pingAck(now);
         return;
       case 'GOAWAY':
         this.onGoaway(f.errorCode, f.lastStreamId, f.debugData);
@@ -259,7 +267,25 @@ export class BenchConnection {
     const encoder = new HpackEncoder({ huffman: 'auto', maxTableSize: Math.min(table, 4096) });
     this.template = buildRequestTemplate(requestHeaderList(this.o), (fields) => encoder.encode(fields), this.o.body === undefined, this.peerMaxFrameSize);
     this.state = 'open';
+    this.health.opened();
     this.owner.ready(this);
+  }
+
+  /**
+   * The client gives up on this connection: its requests go back to the front of the queue
+   * (sent again on another connection), then it closes.
+   */
+  private abandon(why: string): void {
+    const retry = [...this.streams];
+    for (let i = retry.length - 1; i >= 0; i--) {
+      const [id, s] = retry[i]!;
+      this.streams.delete(id);
+      this.active--;
+      this.owner.requeue(s.startedAt);
+      this.pool.push(s);
+    }
+    this.owner.health('abandoned-ping', 1);
+    this.close(`abandoned: ${why}`);
   }
 
   /** Starts as many waiting requests as free stream slots allow (`now`: the caller's clock reading); the owner flushes after. */
@@ -366,6 +392,7 @@ export class BenchConnection {
     this.batch.append(encodeGoaway(this.lastPeerStream, H2ErrorCode.NO_ERROR));
     this.batch.flush();
     this.state = 'closed';
+    this.health.stop(this.owner.clock.now());
     this.socket.end();
     this.failStreams(this.owner.clock.now());
     this.owner.closed(this, reason, undefined, established);
@@ -385,6 +412,7 @@ export class BenchConnection {
     const established = this.state !== 'connecting' && this.state !== 'handshake';
     clearTimeout(this.handshakeTimer);
     this.state = 'closed';
+    this.health.stop(this.owner.clock.now());
     this.socket.destroy();
     this.failStreams(this.owner.clock.now());
     this.owner.closed(this, `error: ${err.message}`, err, established);

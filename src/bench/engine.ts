@@ -1,6 +1,7 @@
 import { monotonicClock, type Clock } from '../clock.js';
 import { AbortError, type H2DoctorError } from '../errors.js';
 import { BenchConnection, type ConnectionOwner } from './connection.js';
+import type { HealthEvent } from './connection-owner.js';
 import { prepareDial } from './dial.js';
 import { LatencyHistogram } from '../stats/log-linear-histogram.js';
 import type { BenchOptions } from './options.js';
@@ -235,6 +236,24 @@ export class BenchEngine implements ConnectionOwner {
     if (completed) c.pushCompleted++;
   }
 
+  health(event: HealthEvent, value: number): void {
+    if (!this.measuring) return;
+    const c = this.recorder.counters;
+    switch (event) {
+      case 'ping-sent': c.pingsSent++; break;
+      case 'ping-ack':
+        c.pingAcks++;
+        c.pingRttTotalMs += value;
+        if (value > c.pingRttMaxMs) c.pingRttMaxMs = value;
+        break;
+      case 'abandoned-ping': c.abandonedPing++; break;
+      case 'window-update': c.windowUpdatesSent++; break;
+      case 'push-uncredited': c.pushBytesUncredited += value; break;
+      case 'push-after-cancel': c.pushBytesAfterCancel += value; break;
+      case 'zero-window': c.zeroWindowMs += value; break;
+    }
+  }
+
   bodyBytes(body: number, header: number): void {
     if (!this.measuring) return;
     const c = this.recorder.counters;
@@ -268,6 +287,7 @@ export class BenchEngine implements ConnectionOwner {
   closed(conn: BenchConnection, reason: string, error: H2DoctorError | undefined, established: boolean): void {
     if (conn.record) {
       conn.record.closeReason = reason;
+      conn.record.closedAtMs = this.clock.now() - this.schedule.start;
       if (this.measuring) {
         this.recorder.counters.bytesIn += conn.bytesIn;
         this.recorder.counters.bytesOut += conn.bytesOut;

@@ -42,6 +42,18 @@ export interface BenchOptions {
   timeoutMs: number;
   /** Worker threads; connections, requests and rate are split between them. */
   workers: number;
+  /**
+   * Client health check: send a PING this often; a PING still unanswered when the next is due
+   * abandons the connection (its requests are sent again on another). OkHttp's `pingInterval`.
+   * 0 = off.
+   */
+  pingIntervalMs: number;
+  /**
+   * Whether DATA received on pushed streams is credited back to the connection window. false:
+   * pushed bytes shrink the window for good, as OkHttp does (RFC 9113 §6.9.1 leaves crediting
+   * to the receiver).
+   */
+  creditPushedData: boolean;
 }
 
 export const benchDefaults = {
@@ -62,6 +74,8 @@ export const benchDefaults = {
   intervalMs: 0,
   timeoutMs: 30_000,
   workers: 1,
+  pingIntervalMs: 0,
+  creditPushedData: true,
 } satisfies Partial<BenchOptions>;
 
 /** Fills defaults and checks the combination; throws ConfigError naming the field. */
@@ -74,7 +88,7 @@ export function resolveBenchOptions(input: Omit<Partial<BenchOptions>, 'url'> & 
   if (o.durationMs === 0 && !(Number.isInteger(o.requests) && o.requests >= 1)) throw new ConfigError('requests must be ≥ 1');
   if (o.windowSize < 65_535 || o.windowSize > 2 ** 31 - 1) throw new ConfigError('windowSize must be 65535..2^31-1 (RFC 9113 §6.5.2)');
   if (o.workers > o.connections) throw new ConfigError(`workers (${o.workers}) cannot exceed connections (${o.connections})`);
-  if (o.rate < 0 || o.durationMs < 0 || o.warmupMs < 0 || o.intervalMs < 0 || o.timeoutMs < 0) throw new ConfigError('rate, durations and intervals must be ≥ 0');
+  if (o.rate < 0 || o.durationMs < 0 || o.warmupMs < 0 || o.intervalMs < 0 || o.timeoutMs < 0 || o.pingIntervalMs < 0) throw new ConfigError('rate, durations and intervals must be ≥ 0');
   return o;
 }
 

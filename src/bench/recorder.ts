@@ -59,8 +59,10 @@ export interface ConnectionRecord {
   resets: number;
   /** GOAWAY error code received, -1 when none. */
   goawayCode: number;
-  /** Why it closed: 'done', 'limit' (--requests-per-connection), 'goaway', 'error: …', or '' while open. */
+  /** Why it closed: 'done', 'limit' (--requests-per-connection), 'goaway', 'abandoned: …' (the client's health check), 'error: …', or '' while open. */
   closeReason: string;
+  /** When it closed, on the same axis as `openedAtMs`; -1 while open. */
+  closedAtMs: number;
   /** Total latency of its requests (coarse precision: enough for a per-connection p99). */
   latency: LatencyHistogram;
 }
@@ -130,13 +132,32 @@ export interface Counters {
   resetsSent: number;
   /** Time spans, ms: measurement start to last completion. */
   durationMs: number;
+  /** Client health checks (--ping-interval): PINGs sent, ACKs received, their summed and largest round trip, ms. */
+  pingsSent: number;
+  pingAcks: number;
+  pingRttTotalMs: number;
+  pingRttMaxMs: number;
+  /** Connections the client abandoned because a PING went unanswered. */
+  abandonedPing: number;
+  /** Connection-level WINDOW_UPDATEs we sent. */
+  windowUpdatesSent: number;
+  /** DATA bytes on pushed streams never credited back to the connection window (creditPushedData false). */
+  pushBytesUncredited: number;
+  /** DATA bytes that arrived on pushes we had already cancelled (sent before our RST_STREAM reached the server). */
+  pushBytesAfterCancel: number;
+  /** Time connections spent with a connection receive window of 0, summed, ms. */
+  zeroWindowMs: number;
 }
+
+/** Counters merged by taking the largest, not the sum. */
+const maxCounters = new Set(['durationMs', 'pingRttMaxMs']);
 
 export function emptyCounters(): Counters {
   return {
     ok: 0, httpError: 0, reset: 0, errored: 0, timeout: 0, retried: 0, bodyBytes: 0, bytesIn: 0, bytesOut: 0,
     headerBytes: 0, opened: 0, reconnects: 0, pushPromises: 0, pushCompleted: 0, pushBytes: 0, pushCancelled: 0,
-    responsesWithPush: 0, resetsSent: 0, durationMs: 0,
+    responsesWithPush: 0, resetsSent: 0, durationMs: 0, pingsSent: 0, pingAcks: 0, pingRttTotalMs: 0, pingRttMaxMs: 0,
+    abandonedPing: 0, windowUpdatesSent: 0, pushBytesUncredited: 0, pushBytesAfterCancel: 0, zeroWindowMs: 0,
   };
 }
 
@@ -176,7 +197,7 @@ export class BenchRecorder {
   }
 
   openConnection(id: number, openedAtMs: number, connectMs: number, tlsMs: number): ConnectionRecord {
-    const rec: ConnectionRecord = { id, openedAtMs, connectMs, tlsMs, requests: 0, failures: 0, resets: 0, goawayCode: -1, closeReason: '', latency: new LatencyHistogram(CONNECTION_PRECISION) };
+    const rec: ConnectionRecord = { id, openedAtMs, connectMs, tlsMs, requests: 0, failures: 0, resets: 0, goawayCode: -1, closeReason: '', closedAtMs: -1, latency: new LatencyHistogram(CONNECTION_PRECISION) };
     this.connections.set(id, rec);
     this.counters.opened++;
     this.connect.recordMs(connectMs);
@@ -279,7 +300,7 @@ export class BenchRecorder {
     for (const n of histogramNames) h[n].add(s.histograms[n]);
     const c = this.counters as unknown as Record<string, number>;
     for (const [k, v] of Object.entries(s.counters)) {
-      c[k] = k === 'durationMs' ? Math.max(c[k]!, v) : c[k]! + v;
+      c[k] = maxCounters.has(k) ? Math.max(c[k]!, v) : c[k]! + v;
     }
     for (const [code, n] of s.status) this.status.set(code, (this.status.get(code) ?? 0) + n);
     for (const [code, n] of s.resets) this.resets.set(code, (this.resets.get(code) ?? 0) + n);

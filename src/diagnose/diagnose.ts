@@ -7,6 +7,7 @@ import { tlsCertExpiringRule } from './rules/tls-cert-expiring.js';
 import { tlsNoResumptionRule } from './rules/tls-no-resumption.js';
 import { pushAfterDisabledRule } from './rules/push-after-disabled.js';
 import { pushOnApiRule } from './rules/push-on-api.js';
+import { pushStarvesWindowRule } from './rules/push-starves-window.js';
 import { connectionChurnRule } from './rules/connection-churn.js';
 import { closeWithoutGoawayRule } from './rules/close-without-goaway.js';
 import { streamResetsRule } from './rules/stream-resets.js';
@@ -33,6 +34,7 @@ export const probeRules: readonly Rule[] = [
   connectionChurnRule,
   requestsFailedRule,
   pushOnApiRule,
+  pushStarvesWindowRule,
   streamResetsRule,
   closeWithoutGoawayRule,
   lowMaxConcurrentStreamsRule,

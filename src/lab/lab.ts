@@ -36,7 +36,7 @@ export async function runLab(options: LabOptions = {}, onEvent?: (e: LabEvent) =
 
   // One unmeasured healthy pass warms the JIT (and calibrates the breaker when healthy itself
   // is not among the scenarios), so the first scenario measured is not also the first run.
-  const warm = await runScenario({ spec: scenarios.healthy, size: { ...size, requests: size.warmupRequests }, pki, seed, probe: false, signal });
+  const warm = await runScenario({ spec: scenarios.healthy, size: { ...size, requests: size.warmupRequests, clientRequests: size.warmupRequests }, pki, seed, probe: false, signal });
   if (!names.includes('healthy')) calibration = warm.calibration;
   for (const [index, name] of names.entries()) {
     signal?.throwIfAborted();

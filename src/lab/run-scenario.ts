@@ -6,6 +6,7 @@ import { instrument } from '../server/index.js';
 import { resolveBenchOptions } from '../bench/options.js';
 import { runBench } from '../bench/run.js';
 import { buildBenchResult, type BenchResult } from '../bench/result.js';
+import type { ConnectionRecord, Counters } from '../bench/recorder.js';
 import { runProbe } from '../probe/probe.js';
 import { diagnose } from '../diagnose/diagnose.js';
 import type { Finding } from '../diagnose/finding.js';
@@ -17,6 +18,7 @@ import { startInventory, type InventoryService } from './inventory.js';
 import { startOrder, type InventoryCaller, type OrderService, type OrderStats } from './order.js';
 import { naiveInventoryCaller } from './naive-inventory.js';
 import { protectedInventoryCaller, type ProtectedCaller } from './protected-inventory.js';
+import { clientOptions, okhttpRequests } from './client-profile.js';
 import { labConstants, type LabSize, type ScenarioSpec } from './scenarios.js';
 
 /** What healthy measured about order→inventory calls; the protected scenario is tuned from it. */
@@ -39,6 +41,11 @@ export interface ScenarioMeasurement {
   /** Bytes that crossed the WAN proxy toward the clients. */
   wanBytesDown: number;
   findings: Finding[];
+  /** The load generator's raw counters (push, ping, window evidence) and its connections (timeline). */
+  counters: Counters;
+  connections: ConnectionRecord[];
+  /** The clients' connection window and health-check interval (0: none), and how long the load ran, ms. */
+  client: { windowBytes: number; pingIntervalMs: number; loadMs: number };
   /** Protected/failover caller facts. */
   breakerOpens?: number;
   fallbacks?: number;
@@ -124,15 +131,13 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     const wan = await startChaos({ upstream: `127.0.0.1:${order.port}`, listen: '127.0.0.1:0', faults: [`bandwidth ${labConstants.wanBandwidth},link=shared:down`], seed });
     closers.push(() => wan.close());
 
-    const requests = spec.inventorySpike > 0 ? size.spikeRequests : spec.killZoneAt > 0 ? size.failoverRequests : size.requests;
+    const requests = spec.inventorySpike > 0 ? size.spikeRequests : spec.killZoneAt > 0 ? size.failoverRequests : spec.clients === 'okhttp' ? okhttpRequests(spec, size) : size.requests;
     const killer = zones ? freezeZoneWhen(order, zones.a, Math.floor(requests * spec.killZoneAt)) : undefined;
     const benchOptions = resolveBenchOptions({
       // TLS passes through the TCP proxy untouched: clients speak https to it.
       url: `https://127.0.0.1:${new URL(wan.url).port}/api/v1/order?id=42`,
-      connections: size.connections,
-      streams: size.streams,
       requests,
-      push: 'accept',
+      ...clientOptions(spec.clients ?? 'bench', size),
       requestsPerConnection: spec.requestsPerConnection,
       ca: pki.rootCert,
       timeoutMs: 30_000,
@@ -162,6 +167,9 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
       faultsApplied,
       wanBytesDown: wanRoute?.bytesDown ?? 0,
       findings,
+      counters: { ...run.recorder.counters },
+      connections: [...run.recorder.connections.values()],
+      client: { windowBytes: benchOptions.windowSize, pingIntervalMs: benchOptions.pingIntervalMs, loadMs },
       wallMs: since(t0),
     };
     if (caller.protected) {

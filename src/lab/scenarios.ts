@@ -1,3 +1,4 @@
+import type { ClientProfileName } from './client-profile.js';
 /**
  * The lab's scenarios: the incident and its fixes, as data. The runner turns each spec into
  * real processes-in-one (services, chaos proxies, load), so every number comes from a
@@ -6,7 +7,6 @@
 export const scenarioNames = [
   'healthy',
   'push-abuse',
-  'no-reuse',
   'fixed',
   'inventory-spike',
   'inventory-spike-protected',
@@ -32,6 +32,8 @@ export interface ScenarioSpec {
   inventorySpike: number;
   /** Freeze zone a (SIGSTOP) this far into the run (share of the run's requests, 0 = never). */
   killZoneAt: number;
+  /** Which real client the load generator behaves as (client-profile.ts); default `bench`. */
+  clients?: ClientProfileName;
 }
 
 /** Sizes that set how long the lab runs. */
@@ -50,10 +52,16 @@ export interface LabSize {
    * otherwise land in whichever scenario runs first.
    */
   warmupRequests: number;
+  /** `okhttp` clients: devices (one connection each) × calls in flight per device. */
+  devices: number;
+  callsPerDevice: number;
+  /** Requests with `okhttp` clients: without push (healthy, fixed), and in push-abuse. */
+  clientRequests: number;
+  pushRequests: number;
 }
 
-export const fullSize: LabSize = { requests: 3000, spikeRequests: 400, failoverRequests: 6000, connections: 8, streams: 8, warmupRequests: 1000 };
-export const quickSize: LabSize = { requests: 600, spikeRequests: 64, failoverRequests: 1500, connections: 8, streams: 8, warmupRequests: 300 };
+export const fullSize: LabSize = { requests: 3000, spikeRequests: 400, failoverRequests: 6000, connections: 8, streams: 8, warmupRequests: 1000, devices: 32, callsPerDevice: 2, clientRequests: 3200, pushRequests: 400 };
+export const quickSize: LabSize = { requests: 600, spikeRequests: 64, failoverRequests: 1500, connections: 8, streams: 8, warmupRequests: 300, devices: 32, callsPerDevice: 2, clientRequests: 2000, pushRequests: 300 };
 
 /** The incident's numbers that shape the lab: pushed asset size, link, spike. */
 export const labConstants = {
@@ -62,13 +70,12 @@ export const labConstants = {
   /** Assets pushed per API response in push-abuse. */
   pushedAssets: 3,
   /** The WAN between clients and order. */
-  wanBandwidth: '100mbit',
+  wanBandwidth: '45mbit',
   /** Latency added to a spiking order→inventory connection. */
   spikeMs: 3000,
   /** Share of order→inventory connections that spike. */
   spikeShare: 0.15,
-  /** Idle timeouts: a server shorter than its clients (no-reuse), and aligned (fixed). */
-  shortServerIdleMs: 1000,
+  /** Order's idle timeout: above any client's, so the server never closes a connection in use. */
   alignedServerIdleMs: 120_000,
 } as const;
 
@@ -83,26 +90,21 @@ const base = {
 } as const satisfies Omit<ScenarioSpec, 'name' | 'title'>;
 
 export const scenarios: Record<ScenarioName, ScenarioSpec> = {
-  healthy: { ...base, name: 'healthy', title: 'reused connections, no push' },
+  healthy: { ...base, name: 'healthy', title: 'OkHttp clients, reused connections, no push', clients: 'okhttp' },
   'push-abuse': {
     ...base,
     name: 'push-abuse',
-    title: `${labConstants.pushedAssets} × 32 KiB pushed before every API response`,
+    title: `${labConstants.pushedAssets} × 32 KiB pushed before every API response to the same OkHttp clients`,
     pushAssets: labConstants.pushedAssets,
-  },
-  'no-reuse': {
-    ...base,
-    name: 'no-reuse',
-    title: 'a new TLS connection per request; server idle timeout below the client\'s',
-    requestsPerConnection: 1,
-    serverIdleTimeoutMs: labConstants.shortServerIdleMs,
+    clients: 'okhttp',
   },
   fixed: {
     ...base,
     name: 'fixed',
-    title: 'handler still pushes; push guard denies; pooled clients; idle timeouts aligned',
+    title: 'handler still pushes; the push guard refuses; same OkHttp clients',
     pushAssets: labConstants.pushedAssets,
     pushGuard: 'deny',
+    clients: 'okhttp',
   },
   'inventory-spike': {
     ...base,

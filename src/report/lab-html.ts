@@ -1,10 +1,13 @@
 import type { LabReport, ScenarioReport } from '../lab/verdict.js';
 import { formatBytes, formatMs, formatPercent } from '../units.js';
+import { timelineSection } from './lab-timeline.js';
+import { chainHead, chainRows } from './lab-chain.js';
 
 /**
  * The lab's HTML report: one self-contained page (inline CSS and SVG, no scripts, no network)
  * that opens offline. Charts: latency percentile curves per scenario on an HdrHistogram-style
- * axis (the tail stretched out), and bars for reuse and throughput.
+ * axis (the tail stretched out), connection timelines (lab-timeline.ts), and bars for reuse and
+ * throughput.
  */
 export function renderLabHtml(report: LabReport): string {
   const title = `h2doctor lab${report.quick ? ' (quick)' : ''}`;
@@ -20,7 +23,7 @@ th,td{padding:.35rem .6rem;border-bottom:1px solid #e3e7eb;text-align:right}
 .wide{overflow-x:auto}
 th:first-child,td:first-child{text-align:left} th{background:#f4f6f8;font-weight:600}
 .mech{color:#39424b} .ok{color:#1a7f37;font-weight:600} .bad{color:#c62828;font-weight:600}
-.charts{display:grid;grid-template-columns:1fr;gap:1.5rem} .bars{display:grid;grid-template-columns:1fr 1fr;gap:1.5rem}
+.charts{display:grid;grid-template-columns:1fr;gap:1.5rem} .timelines{display:grid;grid-template-columns:1fr 1fr;gap:1rem} figure{margin:0} .bars{display:grid;grid-template-columns:1fr 1fr;gap:1.5rem}
 svg text{font:12px system-ui,sans-serif;fill:#39424b} .legend span{display:inline-block;margin-right:1rem}
 .sw{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin-right:.3rem;vertical-align:-1px}
 code{background:#f4f6f8;padding:0 .25rem;border-radius:3px}
@@ -33,10 +36,12 @@ ${scenarioTable(report.scenarios)}
 ${report.targets.length ? `<h2>Targets</h2><ul>${report.targets.map((t) => `<li><span class="${t.met ? 'ok' : 'bad'}">${t.met ? '✔' : '✘'}</span> ${esc(t.target)}: ${esc(t.measured)}</li>`).join('')}</ul>` : ''}
 <h2>Latency percentiles (as the clients saw them)</h2>
 <div class="charts">${percentileChart(report.scenarios)}</div>
+${timelineSection(report.scenarios)}
 <h2>Connection reuse and throughput</h2>
 <div class="bars">${barChart(report.scenarios, 'Connection reuse (%)', (r) => r.reuseRate * 100, (v) => `${v.toFixed(1)} %`)}${barChart(report.scenarios, 'Throughput (req/s)', (r) => r.rps, (v) => v.toFixed(0))}</div>
 <h2>Evidence</h2>
 ${evidenceTable(report.scenarios)}
+${chainTable(report.scenarios)}
 </body></html>
 `;
 }
@@ -70,6 +75,12 @@ function evidenceTable(rows: ScenarioReport[]): string {
     esc([r.breakerOpens !== undefined ? `opens ${r.breakerOpens}` : '', r.fallbacks !== undefined ? `fallbacks ${r.fallbacks}` : '', r.failoverMs !== undefined ? `failover ${formatMs(r.failoverMs)}` : ''].filter(Boolean).join(', ') || '-'),
   ]);
   return `<div class="wide"><table><thead><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr></thead><tbody>${body.map((r) => `<tr>${r.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`;
+}
+
+function chainTable(rows: ScenarioReport[]): string {
+  const body = chainRows(rows);
+  if (body.length === 0) return '';
+  return `<h2>The push chain, link by link (OkHttp clients)</h2><div class="wide"><table><thead><tr>${chainHead.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${body.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`;
 }
 
 /**
