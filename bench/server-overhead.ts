@@ -1,160 +1,245 @@
 /**
- * What `instrument()` costs a node:http2 server, measured with h2load.
+ * What `instrument()` costs a node:http2 server, measured with h2load the way servers run.
  *
- *   npm run build && node --import tsx bench/server-overhead.ts [--requests N] [--rounds N] [--tls]
+ *   npm run build && node --import tsx bench/server-overhead.ts [--rounds 10] [--requests 100000]
+ *     [--warmup 300000] [--rewarm 30000] [--servers bare,instrumented,...] [--fresh] [--gc] [--tls]
+ *     [--no-trace-header] [--json]
  *
- * Four server processes (bench/server-overhead-child.mjs, plain JavaScript over the compiled
- * library) run the same handler (stream API, a 60-byte JSON answer): 'bare'; 'instrumented'
- * with every default on (push guard 'deny', Prometheus metrics, trace ids, slow-request
- * capture at a running p99 with the event-loop and GC monitor); 'traced', the same
- * instrumented server whose handler also calls getTraceId() on every request (synchronously,
- * as a handler that logs first); and 'async', which also runs every request in the
- * AsyncLocalStorage context (`trace: { asyncContext: true }`), what a handler that reads its
- * id after an await gets (src/server/trace.ts says why that context is on demand). h2load (`-c 10 -m 10 -n N`, one thread) runs against them in turn, rotating which goes
- * first each round, after one unrecorded warm-up run each (JIT). Reported per round: req/s of
- * each, and each server's CPU time per request (read from the server process before and
- * after the run). Ratios are paired within a round (server ÷ bare for req/s, bare ÷ server
- * for CPU per request: the throughput ratio of a CPU-bound server), then the
- * median and the interquartile range of the paired ratios are printed. Target: median ≥ 0.95.
+ * Servers (bench/server-overhead-child.mjs, plain JavaScript over the compiled library, one
+ * process each; that file describes each mode): 'bare' node:http2; 'instrumented' with every
+ * default on and `trace: { header: 'traceparent' }`; 'traced' (handler reads getTraceId()
+ * on every request); 'async' (every request in the AsyncLocalStorage context); 'p99' (the
+ * p99 slow-request threshold with a subscriber that logs every capture); 'scraped' (its
+ * /metrics read once a second, as Prometheus would); on request (`--servers`) the ablations
+ * 'no-runtime', 'no-slow' and 'no-trace' (instrumented less one part). h2load (`-t 1 -c 10 -m 10`) sends a
+ * `traceparent` header on every request, as a traced mesh or proxy does (`--no-trace-header`:
+ * none).
  *
- * With two or more CPUs and `taskset` (util-linux), the servers run on one core and h2load
- * on another, so neither the load generator nor a server's GC threads steal the other's
- * core. Even so, single rounds on a shared VM swing by ±20 %: hence many short rounds and
- * the median, not one long run.
+ * Steady state (the default, and the headline): the servers start once and live for the
+ * whole run, like a deployed service. Each is warmed up (`--warmup` requests: the JIT settles
+ * and V8 grows its young generation to the size the allocation rate asks for), then every
+ * round runs `--requests` requests against each server in turn, rotating which goes first,
+ * each preceded by `--rewarm` unmeasured requests: a server left idle while the others run has
+ * its young generation shrunk by V8 and needs a dozen scavenges to grow it back, which a
+ * service under continuous traffic never does.
+ * Per round and server: req/s as h2load saw it, and the server's CPU per request from its own
+ * process.cpuUsage() read before and after. Each server's figures are paired with bare's of
+ * the same round (server ÷ bare for req/s; bare ÷ server for CPU per request, the throughput
+ * ratio of a CPU-bound server) and the median of the paired ratios is the result, with the
+ * spread of the pairs. Target for 'instrumented': median ≥ 0.95 for both.
  *
- * h2c (cleartext, prior knowledge) by default: TLS costs the same with and without the
- * instrumentation, so leaving it out makes the ratio the harsher test. `--tls` adds it.
+ * `--fresh`: the earlier method, kept as a second view. New server processes every round,
+ * 20,000 warm-up requests, 40,000 measured (unless given). Each round then mostly samples
+ * warm-up and an undersized young generation, which is not what a service does for days;
+ * it shows how much of a difference is the process's start rather than its steady state.
+ *
+ * With two or more CPUs and `taskset` (util-linux), the servers run on core 1 and h2load on
+ * core 0. `--gc` adds a GC observer to every server and reports scavenges and GC time per
+ * request and RSS (it costs every server a little, so it is off for the headline).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { parseFlags } from '../src/cli/flags.js';
 import { parseCount } from '../src/units.js';
 import { ConfigError, UsageError } from '../src/errors.js';
-import { createTestPki } from '../test/support/certs.js';
+import {
+  allModes, defaultModes, h2load, h2loadInstalled, median, pin, quantile, startScraper, startServer, traceparent,
+  type ChildStats, type Mode, type ServerChild,
+} from './server-overhead-support.js';
 
-/** CPU pinning: servers on core 1, h2load on core 0, when the machine allows it. */
-const pin = availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-const pinned = (core: number, argv: string[]): [string, string[]] => (pin ? ['taskset', ['-c', String(core), ...argv]] : [argv[0]!, argv.slice(1)]);
-
-interface ServerChild {
-  child: ChildProcess;
-  url: string;
-  /** The server process's CPU time so far, µs. */
-  cpu(): Promise<number>;
+interface Sample {
+  rate: number;
+  /** Server CPU µs per request. */
+  cpu: number;
+  /** GC counts and times during the run (with --gc), RSS after it, young generation before it. */
+  gc?: { minor: number; minorMs: number; major: number; majorMs: number; rss: number; newSpace: number };
 }
 
-function startServer(mode: Mode, tls: boolean): Promise<ServerChild> {
-  const script = fileURLToPath(new URL('./server-overhead-child.mjs', import.meta.url));
-  const [cmd, args] = pinned(1, [process.execPath, script, mode, ...(tls ? ['tls'] : [])]);
-  // The TLS certificate comes from the test PKI through the environment: the child runs the
-  // compiled library with no TypeScript loader, so it cannot import test/support/ itself.
-  const pki = tls ? createTestPki() : undefined;
-  const env = pki ? { ...process.env, H2DOCTOR_BENCH_TLS_KEY: pki.key, H2DOCTOR_BENCH_TLS_CERT: pki.chain } : process.env;
-  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'], env });
-  let out = '';
-  let waiting: ((us: number) => void) | undefined;
-  const cpu = () => new Promise<number>((resolve) => {
-    waiting = resolve;
-    child.stdin!.write('cpu\n');
-  });
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      let nl: number;
-      while ((nl = out.indexOf('\n')) >= 0) {
-        const line = out.slice(0, nl);
-        out = out.slice(nl + 1);
-        const c = /^cpu (\d+)$/.exec(line);
-        if (c !== null) waiting?.(Number(c[1]));
-        else if (/^\d+$/.test(line)) resolve({ child, cpu, url: `${tls ? 'https' : 'http'}://127.0.0.1:${line}/orders/42` });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${mode} server exited early (code ${code})`)));
-  });
+interface Config {
+  rounds: number;
+  requests: number;
+  warmup: number;
+  /** Requests served (not measured) right before each measured run. */
+  rewarm: number;
+  modes: Mode[];
+  fresh: boolean;
+  tls: boolean;
+  gc: boolean;
+  headers: string[];
+  json: boolean;
 }
 
-/** One h2load run: req/s as h2load saw it, and the server's CPU µs per request (robust to a busy machine). */
-async function measure(server: ServerChild, requests: number): Promise<{ rate: number; cpuPerRequest: number }> {
+const path = '/orders/42';
+
+async function measure(server: ServerChild, config: Config): Promise<Sample> {
+  // A server idle while the others run gets its young generation shrunk by V8 (a GC at low
+  // allocation throughput, or the memory reducer), and grows it back only after a dozen
+  // scavenges: a served-but-unmeasured run first puts it back where continuous traffic keeps it.
+  if (config.rewarm > 0) await h2load(server.origin + path, config.rewarm, config.headers);
+  const statsBefore = config.gc ? await server.stats() : undefined;
   const before = await server.cpu();
-  const rate = h2load(server.url, requests);
+  const rate = await h2load(server.origin + path, config.requests, config.headers);
   const after = await server.cpu();
-  return { rate, cpuPerRequest: (after - before) / requests };
-}
-
-function h2load(url: string, requests: number): number {
-  const [cmd, args] = pinned(0, ['h2load', '-c', '10', '-m', '10', '-n', String(requests), url]);
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 300_000 });
-  const rate = /finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(r.stdout ?? '');
-  const ok = /(\d+) succeeded/.exec(r.stdout ?? '');
-  if (!rate || !ok || Number(ok[1]) !== requests) {
-    throw new Error(`h2load failed against ${url}: ${(r.stdout ?? '').split('\n').find((l) => l.startsWith('requests:')) ?? r.stderr}`);
+  const sample: Sample = { rate, cpu: (after - before) / config.requests };
+  if (statsBefore !== undefined) {
+    const s: ChildStats = await server.stats();
+    sample.gc = { minor: s.minor - statsBefore.minor, minorMs: s.minorMs - statsBefore.minorMs, major: s.major - statsBefore.major, majorMs: s.majorMs - statsBefore.majorMs, rss: s.rss, newSpace: statsBefore.newSpace };
   }
-  return Number(rate[1]);
+  return sample;
 }
 
-/** The q-quantile (0..1) of xs, interpolated between ranks. */
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (s.length - 1) * q;
-  const lo = Math.floor(at);
-  return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (at - lo);
-};
-const median = (xs: number[]) => quantile(xs, 0.5);
-const iqr = (xs: number[]) => `${quantile(xs, 0.25).toFixed(2)}–${quantile(xs, 0.75).toFixed(2)}`;
+async function warm(servers: ServerChild[], config: Config): Promise<void> {
+  for (const server of servers) {
+    for (let left = config.warmup; left > 0; left -= config.requests) await h2load(server.origin + path, Math.min(left, config.requests), config.headers);
+  }
+}
 
-type Mode = 'bare' | 'instrumented' | 'traced' | 'async';
-const modes: readonly Mode[] = ['bare', 'instrumented', 'traced', 'async'];
+/** Starts the servers (and the scraper of 'scraped'); `stop` ends both. */
+async function startAll(config: Config): Promise<{ servers: ServerChild[]; stop(): void; scrapes(): number }> {
+  const servers: ServerChild[] = [];
+  let scraper: ReturnType<typeof startScraper> | undefined;
+  const stop = () => {
+    scraper?.stop();
+    for (const s of servers) s.stop();
+  };
+  try {
+    for (const mode of config.modes) servers.push(await startServer(mode, { tls: config.tls, gc: config.gc }));
+    const scraped = servers.find((s) => s.mode === 'scraped');
+    if (scraped !== undefined) scraper = startScraper(scraped.origin);
+  } catch (err) {
+    stop();
+    throw err;
+  }
+  return { servers, stop, scrapes: () => scraper?.scrapes() ?? 0 };
+}
+
+function printRow(config: Config, round: number, row: Sample[]): void {
+  if (config.json) return;
+  process.stdout.write(`${String(round + 1).padStart(5)}  ${row.map((r) => r.rate.toFixed(0).padStart(13)).join('')}  ${row.map((r) => r.cpu.toFixed(2).padStart(13)).join('')}\n`);
+}
+
+async function run(config: Config): Promise<{ results: Sample[][]; scrapes: number }> {
+  const results = config.modes.map(() => [] as Sample[]);
+  let all = config.fresh ? undefined : await startAll(config);
+  let scrapes = 0;
+  try {
+    if (all !== undefined) await warm(all.servers, config);
+    for (let round = 0; round < config.rounds; round++) {
+      if (config.fresh) {
+        all = await startAll(config);
+        await warm(all.servers, config);
+      }
+      // Rotate who goes first, so a drift in machine load does not favour one side.
+      for (let k = 0; k < config.modes.length; k++) {
+        const m = (k + round) % config.modes.length;
+        results[m]!.push(await measure(all!.servers[m]!, config));
+      }
+      printRow(config, round, results.map((r) => r[round]!));
+      if (config.fresh) {
+        scrapes += all!.scrapes();
+        all!.stop();
+      }
+    }
+    if (!config.fresh) scrapes = all!.scrapes();
+  } finally {
+    all?.stop();
+  }
+  return { results, scrapes };
+}
+
+const range = (xs: number[]) => `${quantile(xs, 0.25).toFixed(3)}–${quantile(xs, 0.75).toFixed(3)}`;
+const minMax = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`;
+
+function summarise(config: Config, results: Sample[][], scrapes: number) {
+  const bare = results[0]!;
+  return config.modes.slice(1).map((mode, i) => {
+    const r = results[i + 1]!;
+    const rate = r.map((s, round) => s.rate / bare[round]!.rate);
+    const cpu = r.map((s, round) => bare[round]!.cpu / s.cpu);
+    return {
+      mode,
+      rate: { median: median(rate), q1: quantile(rate, 0.25), q3: quantile(rate, 0.75), pairs: rate },
+      cpu: { median: median(cpu), q1: quantile(cpu, 0.25), q3: quantile(cpu, 0.75), pairs: cpu },
+      ...(mode === 'scraped' ? { scrapes } : {}),
+    };
+  });
+}
+
+function report(config: Config, results: Sample[][], scrapes: number): void {
+  const summary = summarise(config, results, scrapes);
+  if (config.json) {
+    process.stdout.write(`${JSON.stringify({ config, pinned: pin, samples: Object.fromEntries(config.modes.map((m, i) => [m, results[i]])), summary })}\n`);
+    return;
+  }
+  process.stdout.write('\nper server          median req/s  median CPU µs/req  req/s range      CPU range\n');
+  config.modes.forEach((mode, i) => {
+    const r = results[i]!;
+    process.stdout.write(`${mode.padEnd(18)}  ${median(r.map((s) => s.rate)).toFixed(0).padStart(12)}  ${median(r.map((s) => s.cpu)).toFixed(2).padStart(17)}  ${minMax(r.map((s) => s.rate / 1000)).padStart(11)} k  ${minMax(r.map((s) => s.cpu)).padStart(11)}\n`);
+  });
+  if (config.gc) {
+    process.stdout.write('\nGC per server (medians of rounds)   scavenges/10k req  scavenge µs/req  mark-compacts  RSS MB  young gen MB at start (min–max)\n');
+    config.modes.forEach((mode, i) => {
+      const g = results[i]!.map((s) => s.gc!);
+      const per = (f: (x: (typeof g)[number]) => number) => median(g.map(f));
+      process.stdout.write(`${mode.padEnd(34)}  ${per((x) => x.minor / config.requests * 1e4).toFixed(1).padStart(17)}  ${per((x) => x.minorMs * 1000 / config.requests).toFixed(2).padStart(15)}  ${per((x) => x.major).toFixed(0).padStart(13)}  ${per((x) => x.rss / 2 ** 20).toFixed(0).padStart(6)}  ${minMax(g.map((x) => x.newSpace / 2 ** 20)).padStart(22)}\n`);
+    });
+  }
+  process.stdout.write(`\npaired ratios, ${config.rounds} rounds (≥ 1: as fast as bare)   median req/s  IQR req/s      median CPU  IQR CPU\n`);
+  for (const s of summary) {
+    process.stdout.write(`${`${s.mode} ÷ bare`.padEnd(44)}  ${s.rate.median.toFixed(3).padStart(12)}  ${range(s.rate.pairs).padStart(11)}  ${s.cpu.median.toFixed(3).padStart(12)}  ${range(s.cpu.pairs).padStart(11)}\n`);
+  }
+  if (scrapes > 0) process.stdout.write(`scraped: ${scrapes} scrapes of /metrics\n`);
+  const head = summary.find((s) => s.mode === 'instrumented');
+  if (head !== undefined) {
+    const verdict = (x: number) => (x >= 0.95 ? 'met' : 'NOT met');
+    process.stdout.write(`target instrumented ≥ 0.95 × bare (${config.fresh ? 'fresh processes' : 'steady state'}): median req/s ${verdict(head.rate.median)}, median CPU ${verdict(head.cpu.median)}\n`);
+  }
+}
+
+function parseConfig(argv: string[]): Config {
+  const { values } = parseFlags(argv, {
+    requests: { type: 'string' },
+    rounds: { type: 'string', default: '10' },
+    warmup: { type: 'string' },
+    rewarm: { type: 'string' },
+    servers: { type: 'string', default: defaultModes.join(',') },
+    fresh: { type: 'boolean', default: false },
+    gc: { type: 'boolean', default: false },
+    tls: { type: 'boolean', default: false },
+    'no-trace-header': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  }, 0);
+  const fresh = values.fresh === true;
+  const requests = parseCount(values.requests ?? (fresh ? '40000' : '100000'), '--requests');
+  const listed = values.servers.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const m of listed) if (!allModes.includes(m as Mode)) throw new UsageError(`--servers: unknown server '${m}' (one of ${allModes.join(', ')})`);
+  // Bare is the reference of every pair: always there, always first in the list.
+  const modes: Mode[] = ['bare', ...allModes.filter((m) => m !== 'bare' && listed.includes(m))];
+  if (modes.length < 2) throw new UsageError('--servers: name at least one server besides bare');
+  return {
+    rounds: parseCount(values.rounds, '--rounds'),
+    requests,
+    warmup: parseCount(values.warmup ?? (fresh ? '20000' : '300000'), '--warmup', true),
+    rewarm: parseCount(values.rewarm ?? (fresh ? '0' : '30000'), '--rewarm', true),
+    modes, fresh, tls: values.tls === true, gc: values.gc === true,
+    headers: values['no-trace-header'] === true ? [] : [`traceparent: ${traceparent}`],
+    json: values.json === true,
+  };
+}
 
 async function main(): Promise<void> {
-  const { values } = parseFlags(process.argv.slice(2), {
-    requests: { type: 'string', default: '40000' },
-    rounds: { type: 'string', default: '20' },
-    tls: { type: 'boolean', default: false },
-  }, 0);
+  const config = parseConfig(process.argv.slice(2));
   if (!existsSync(new URL('../dist/server/index.js', import.meta.url))) throw new UsageError('dist/ is missing: run `npm run build` first');
-  const requests = parseCount(values.requests, '--requests');
-  const rounds = parseCount(values.rounds, '--rounds');
-  if (spawnSync('h2load', ['--version']).status !== 0) throw new UsageError('h2load is not installed (Debian: nghttp2-client)');
-
-  const results = modes.map(() => [] as Array<{ rate: number; cpuPerRequest: number }>);
-  process.stdout.write(`h2load -c 10 -m 10 -n ${requests}, ${values.tls ? 'TLS' : 'h2c'}, ${rounds} rounds, fresh server processes and order rotated each round, ${pin ? 'servers on core 1, h2load on core 0' : 'not pinned'}\n`);
-  process.stdout.write(`round  ${modes.map((m) => `${m} req/s`.padStart(20)).join('')}  ${modes.map((m) => `${m} CPU µs/req`.padStart(25)).join('')}\n`);
-  let servers: ServerChild[] = [];
-  try {
-    for (let round = 0; round < rounds; round++) {
-      // Fresh processes every round. V8 sizes a process's young generation from what survives
-      // its first collections, and the size it settles on moves GC time by more than the
-      // instrumentation costs (measured over 300k requests: a bare server did 235 scavenges,
-      // 3.4 µs of GC per request; an instrumented one, which allocates more, 164 and 1.9 µs).
-      // A process keeps its regime for its life. New processes each round sample the regimes
-      // fairly instead of tying every round of a mode to one draw.
-      servers = [];
-      for (const mode of modes) servers.push(await startServer(mode, values.tls));
-      // Warm-up: let every server's JIT settle before anything is recorded.
-      for (const server of servers) h2load(server.url, Math.min(requests, 20_000));
-      // Rotate who goes first, so a drift in machine load does not favour one side.
-      for (let k = 0; k < modes.length; k++) {
-        const m = (k + round) % modes.length;
-        results[m].push(await measure(servers[m], requests));
-      }
-      for (const server of servers) server.child.kill();
-      const row = results.map((r) => r[round]!);
-      process.stdout.write(`${String(round + 1).padStart(5)}  ${row.map((r) => r.rate.toFixed(0).padStart(20)).join('')}  ${row.map((r) => r.cpuPerRequest.toFixed(1).padStart(25)).join('')}\n`);
-    }
-    // Ratios are paired within a round (same machine conditions); then median and IQR.
-    const rateRatios = (m: number) => results[m].map((r, round) => r.rate / results[0][round].rate);
-    const cpuRatios = (m: number) => results[m].map((r, round) => results[0][round].cpuPerRequest / r.cpuPerRequest);
-    const verdict = (x: number) => (x >= 0.95 ? 'met' : 'NOT met');
-    process.stdout.write('paired ratios (≥ 1: faster than bare)  median req/s  IQR req/s    median CPU  IQR CPU\n');
-    for (const [m, label] of [[1, 'instrumented ÷ bare'], [2, 'traced ÷ bare'], [3, 'async ÷ bare']] as const) {
-      process.stdout.write(`${label.padEnd(37)}  ${median(rateRatios(m)).toFixed(3).padStart(12)}  ${iqr(rateRatios(m)).padStart(9)}  ${median(cpuRatios(m)).toFixed(3).padStart(12)}  ${iqr(cpuRatios(m)).padStart(9)}\n`);
-    }
-    process.stdout.write(`target instrumented ≥ 0.95 × bare: median req/s ${verdict(median(rateRatios(1)))}, median CPU ${verdict(median(cpuRatios(1)))}\n`);
-  } finally {
-    for (const server of servers) server.child.kill();
+  if (!h2loadInstalled()) throw new UsageError('h2load is not installed (Debian: nghttp2-client)');
+  if (!config.json) {
+    process.stdout.write(`${config.fresh ? 'fresh server processes every round' : 'steady state: long-lived servers'}, warm-up ${config.warmup} requests each${config.fresh ? ' per round' : ''}${config.rewarm > 0 ? `, ${config.rewarm} more before each measured run` : ''}; `
+      + `h2load -t 1 -c 10 -m 10 -n ${config.requests}${config.headers.length > 0 ? ' with traceparent' : ''}, ${config.tls ? 'TLS' : 'h2c'}, ${config.rounds} rounds, order rotated; `
+      + `${pin ? 'servers on core 1, h2load on core 0' : 'not pinned'}; node ${process.version}\n`);
+    const width = 13 * config.modes.length;
+    process.stdout.write(`       ${'req/s (h2load)'.padEnd(width)}  server CPU µs per request\n`);
+    process.stdout.write(`round  ${config.modes.map((m) => m.padStart(13)).join('')}  ${config.modes.map((m) => m.padStart(13)).join('')}\n`);
   }
+  const { results, scrapes } = await run(config);
+  report(config, results, scrapes);
 }
 
 main().catch((err: unknown) => {

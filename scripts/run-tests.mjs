@@ -25,9 +25,9 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-// Tests that measure latency end to end (the lab) run after the rest, alone, so another test
+// Tests that measure latency end to end (the lab, bench rate search and stages) run after the rest, alone, so another test
 // file competing for the two cores cannot move their numbers.
-const isolated = (f) => /(^|\/)lab-[^/]*\.test\.ts$/.test(f) && f.startsWith('test/');
+const isolated = (f) => /(^|\/)(lab-[^/]*|bench-find-max-rate|bench-stages-thresholds)\.test\.ts$/.test(f) && f.startsWith('test/');
 const groups = [
   { files: files.filter((f) => !isolated(f)), concurrency: process.env.TEST_CONCURRENCY ?? '2' },
   { files: files.filter(isolated), concurrency: '1' },

@@ -46,8 +46,10 @@ const expected: Record<string, string[]> = {
     'isIdempotentMethod', 'isRetryable', 'isUnprocessed',
   ],
   bench: [
-    'BenchEngine', 'BenchRecorder', 'LatencyHistogram', 'LoadSchedule', 'Outcome', 'PendingRequests', 'benchDefaults',
-    'benchWarnings', 'buildBenchResult', 'outcomeNames', 'resolveBenchOptions', 'runBench', 'workerShare',
+    'BenchEngine', 'BenchRecorder', 'LatencyHistogram', 'LoadSchedule', 'Outcome', 'PendingRequests', 'RateCurve',
+    'RemoteWriter', 'addPortableHistograms', 'benchDefaults', 'benchWarnings', 'buildBenchResult', 'decodeHistogram',
+    'encodeHistogram', 'evaluateThresholds', 'findMaxRate', 'mergeBenchResults', 'outcomeNames', 'parseRequestLog',
+    'parseThreshold', 'resolveBenchOptions', 'runBench', 'workerShare',
   ],
   probe: [
     'connectionWindowUpdates', 'firstSettings', 'flowControlStalls', 'pushesOf', 'resetsOf', 'runProbe', 'settingValue',

@@ -5,7 +5,7 @@ import {
 } from '../codec/frame-encoder.js';
 import { HpackDecoder } from '../codec/hpack/decoder.js';
 import { HpackEncoder } from '../codec/hpack/encoder.js';
-import { DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, SettingId, type Frame, type Setting } from '../codec/types.js';
+import { DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, SettingId, type Frame, type HeaderField, type Setting } from '../codec/types.js';
 import {
   CodecError, ConfigError, ConnectionClosedError, H2DoctorError, H2ErrorCode, NotHttp2Error, TimeoutError, fromSystemError,
 } from '../errors.js';
@@ -15,7 +15,7 @@ import type { ConnectionOwner } from './connection-owner.js';
 import { dial } from './dial.js';
 import { ConnectionHealth } from './connection-health.js';
 import { statusOf } from './response-status.js';
-import { buildRequestTemplate, patchStreamId, requestHeaderList, writeRequestBody, type RequestTemplate } from './request-template.js';
+import { buildRequestTemplate, buildTargetTemplates, patchStreamId, requestHeaderList, writeRequestBody, type RequestTemplate } from './request-template.js';
 import { WriteBatch } from './write-batch.js';
 
 /**
@@ -66,6 +66,10 @@ export class BenchConnection {
   private readonly decoder: FrameDecoder;
   private readonly hpackDecoder: HpackDecoder;
   private template: RequestTemplate | undefined;
+  /** `-i`: one template per target, sent round-robin from `targetOffset`; undefined with one target. */
+  private targetTemplates: RequestTemplate[] | undefined;
+  /** `-i`: the target this connection's first request carries (spreads targets over connections). */
+  readonly targetOffset: number;
   private readonly streams = new Map<number, StreamSlot>();
   private readonly pool: StreamSlot[] = [];
   /** Promised (even) streams we accepted and are reading. */
@@ -84,6 +88,7 @@ export class BenchConnection {
 
   constructor(readonly id: number, private readonly o: BenchOptions, private readonly owner: ConnectionOwner) {
     this.maxStreams = o.streams;
+    this.targetOffset = o.targets !== undefined ? id % o.targets.length : 0;
     this.hpackDecoder = new HpackDecoder({ maxTableSize: o.headerTableSize });
     this.decoder = new FrameDecoder({ headerDecoder: this.hpackDecoder });
     this.health = new ConnectionHealth(o, owner, {
@@ -265,7 +270,13 @@ export class BenchConnection {
     }
     const table = settings.find((s) => s.id === SettingId.HEADER_TABLE_SIZE)?.value ?? 4096;
     const encoder = new HpackEncoder({ huffman: 'auto', maxTableSize: Math.min(table, 4096) });
-    this.template = buildRequestTemplate(requestHeaderList(this.o), (fields) => encoder.encode(fields), this.o.body === undefined, this.peerMaxFrameSize);
+    const encode = (fields: HeaderField[]) => encoder.encode(fields);
+    if (this.o.targets !== undefined && this.o.targets.length > 1) {
+      this.targetTemplates = buildTargetTemplates(requestHeaderList(this.o), this.o.targets, this.targetOffset, encode, this.o.body === undefined, this.peerMaxFrameSize);
+      this.template = this.targetTemplates[this.targetOffset];
+    } else {
+      this.template = buildRequestTemplate(requestHeaderList(this.o), encode, this.o.body === undefined, this.peerMaxFrameSize);
+    }
     this.state = 'open';
     this.health.opened();
     this.owner.ready(this);
@@ -301,6 +312,7 @@ export class BenchConnection {
       const id = this.nextStreamId;
       this.nextStreamId += 2;
       const first = this.issued === 0;
+      if (this.targetTemplates !== undefined) this.template = this.targetTemplates[(this.issued + this.targetOffset) % this.targetTemplates.length];
       const frame = first ? this.template!.first : this.template!.repeat;
       const [buf, at] = this.batch.reserve(frame.length);
       // A repeat HEADERS frame is a few dozen bytes: a plain loop beats TypedArray#set's setup.

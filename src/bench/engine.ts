@@ -6,7 +6,9 @@ import { prepareDial } from './dial.js';
 import { LatencyHistogram } from '../stats/log-linear-histogram.js';
 import type { BenchOptions } from './options.js';
 import { BenchRecorder, Outcome, type OutcomeCode } from './recorder.js';
-import { LoadSchedule, PendingRequests } from './schedule.js';
+import { createSchedule, type LoadSchedule, PendingRequests } from './schedule.js';
+import { RequestObserver } from './request-observer.js';
+import type { RecorderExtras } from './recorder.js';
 import { SelfCheck, type SelfCheckSample } from './self-check.js';
 
 /**
@@ -38,6 +40,8 @@ export interface EngineResult {
   /** Set when the run ended because a connection could not be established. */
   error: H2DoctorError | undefined;
   aborted: boolean;
+  /** Wall clock (ms since the epoch) at the start of measurement. */
+  startedAtMs: number;
 }
 
 export interface EngineOptions {
@@ -80,12 +84,16 @@ export class BenchEngine implements ConnectionOwner {
   private recentSince = 0;
   private readonly workerIndex: number;
   private readonly workerCount: number;
+  /** Only when -i, --stages or --log-file is on (request-observer.ts). */
+  private observer: RequestObserver | undefined;
+  private readonly extras: RecorderExtras;
 
   constructor(private readonly o: BenchOptions, engine: EngineOptions = {}) {
     this.clock = engine.clock ?? monotonicClock;
     this.workerIndex = engine.workerIndex ?? 0;
     this.workerCount = engine.workerCount ?? 1;
-    this.recorder = new BenchRecorder(o.intervalMs);
+    this.extras = { targets: o.targets !== undefined && o.targets.length > 1 ? o.targets : undefined, stages: o.stages?.length };
+    this.recorder = new BenchRecorder(o.intervalMs, this.extras);
   }
 
   /** Subscribes to once-a-second progress; returns the unsubscribe. */
@@ -99,7 +107,9 @@ export class BenchEngine implements ConnectionOwner {
     await prepareDial(this.o.url);
     if (signal?.aborted) throw new AbortError('bench aborted before it started');
     const start = this.clock.now();
-    this.schedule = new LoadSchedule(this.o, start);
+    const wallOffsetMs = Date.now() - start;
+    if (RequestObserver.wanted(this.o)) this.observer = new RequestObserver(this.o, wallOffsetMs);
+    this.schedule = createSchedule(this.o, start);
     this.measuring = this.o.warmupMs === 0;
     if (this.measuring) this.selfCheck.start(start);
     const done = new Promise<void>((resolve) => (this.resolveRun = resolve));
@@ -130,7 +140,8 @@ export class BenchEngine implements ConnectionOwner {
     const end = this.clock.now();
     const selfCheck = this.selfCheck.stop(end);
     for (const t of this.timers) clearTimeout(t);
-    return { recorder: this.recorder, selfCheck, error: this.error, aborted: this.aborted };
+    this.observer?.close();
+    return { recorder: this.recorder, selfCheck, error: this.error, aborted: this.aborted, startedAtMs: this.schedule.measureStart + wallOffsetMs };
   }
 
   private later(ms: number, fn: () => void): void {
@@ -146,8 +157,9 @@ export class BenchEngine implements ConnectionOwner {
   }
 
   private endWarmup(): void {
+    if (this.measuring) return;
     const now = this.clock.now();
-    this.recorder = new BenchRecorder(this.o.intervalMs);
+    this.recorder = new BenchRecorder(this.o.intervalMs, this.extras);
     this.measuring = true;
     this.selfCheck.start(now);
     // Connections carried over from warmup are the ones the measurement uses: register them.
@@ -195,10 +207,14 @@ export class BenchEngine implements ConnectionOwner {
     this.inFlight--;
     if (this.stopping) return;
     if (startedAt >= this.schedule.measureStart && conn.record !== undefined) {
+      // The warmup timer can fire late on a busy machine, after measured requests have ended:
+      // measurement starts now then, or they would be counted in the warmup's recorder.
+      if (!this.measuring) this.endWarmup();
       this.recorder.recordRequest(conn.record, streamId, this.schedule.measureStart, startedAt, sentAt, firstByteAt, endAt, status, outcome);
       if (pushes > 0) this.recorder.counters.responsesWithPush++;
       if (outcome === Outcome.TIMEOUT) this.recorder.counters.resetsSent++; // our RST_STREAM(CANCEL)
       if (this.progressListeners.size > 0) this.recent.recordMs(endAt - startedAt);
+      if (this.observer !== undefined) this.observer.request(this.recorder, conn.id, conn.targetOffset, streamId, this.schedule.measureStart, startedAt, sentAt, firstByteAt, endAt, status, outcome);
     }
     if (!this.schedule.openLoop && this.schedule.tryCreate(endAt)) this.pending.push(endAt);
     else if (this.inFlight === 0) this.checkDone();

@@ -14,3 +14,12 @@ export {
 export { LatencyHistogram, type HistogramSnapshot, type LatencySummary } from '../stats/log-linear-histogram.js';
 export { LoadSchedule, PendingRequests, type ScheduleOptions } from './schedule.js';
 export type { SelfCheckSample } from './self-check.js';
+export { mergeBenchResults } from './merge.js';
+export { addPortableHistograms, encodeHistogram, decodeHistogram, type PortableHistogram, type PortableHistograms } from './portable-histograms.js';
+export { evaluateThresholds } from './thresholds.js';
+export { parseThreshold, type Threshold } from './threshold-expr.js';
+export { RateCurve } from './stages.js';
+export { findMaxRate, type MaxRateSearch, type MaxRateStep, type MaxRateAnswer } from './find-max-rate.js';
+export { RemoteWriter } from './remote-write.js';
+export { parseRequestLog, type RequestLogLine } from './request-log.js';
+export type { LoadStage } from './options.js';

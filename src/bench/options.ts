@@ -54,6 +54,23 @@ export interface BenchOptions {
    * to the receiver).
    */
   creditPushedData: boolean;
+  /**
+   * `-i`: request paths (with query) on the URL's origin, sent round-robin on each connection;
+   * per-target latency and status are reported. Undefined: the URL's path only.
+   */
+  targets?: string[];
+  /** `--stages`: the arrival rate ramps linearly between stage targets (open loop); see stages.ts. */
+  stages?: LoadStage[];
+  /** `--log-file`: one line per measured request (see request-log.ts). */
+  logFile?: string;
+  /** Workers post a live recorder snapshot this often (Prometheus remote write), ms; 0 = never. */
+  liveSnapshotMs?: number;
+}
+
+/** One `--stages` step: ramp linearly to `target` requests/s over `durationMs`. */
+export interface LoadStage {
+  durationMs: number;
+  target: number;
 }
 
 export const benchDefaults = {
@@ -88,6 +105,13 @@ export function resolveBenchOptions(input: Omit<Partial<BenchOptions>, 'url'> & 
   if (o.durationMs === 0 && !(Number.isInteger(o.requests) && o.requests >= 1)) throw new ConfigError('requests must be ≥ 1');
   if (o.windowSize < 65_535 || o.windowSize > 2 ** 31 - 1) throw new ConfigError('windowSize must be 65535..2^31-1 (RFC 9113 §6.5.2)');
   if (o.workers > o.connections) throw new ConfigError(`workers (${o.workers}) cannot exceed connections (${o.connections})`);
+  if (o.targets !== undefined && o.targets.length === 0) throw new ConfigError('targets must list at least one path');
+  if (o.stages !== undefined) {
+    if (o.stages.length === 0 || o.stages.some((st) => !(st.durationMs > 0) || !(st.target >= 0))) throw new ConfigError('stages need a duration > 0 and a target rate ≥ 0 each');
+    if (o.stages.every((st) => st.target === 0) && o.rate === 0) throw new ConfigError('stages must reach a rate above 0');
+    // The stages decide how long the run lasts.
+    o.durationMs = o.stages.reduce((a, st) => a + st.durationMs, 0);
+  }
   if (o.rate < 0 || o.durationMs < 0 || o.warmupMs < 0 || o.intervalMs < 0 || o.timeoutMs < 0 || o.pingIntervalMs < 0) throw new ConfigError('rate, durations and intervals must be ≥ 0');
   return o;
 }
@@ -100,6 +124,7 @@ export function workerShare(o: BenchOptions, index: number): BenchOptions {
     connections: split(o.connections),
     requests: o.durationMs > 0 ? o.requests : split(o.requests),
     rate: o.rate / o.workers,
+    stages: o.stages?.map((st) => ({ durationMs: st.durationMs, target: st.target / o.workers })),
     workers: 1,
   };
 }

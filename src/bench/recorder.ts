@@ -1,4 +1,5 @@
 import { LatencyHistogram, type HistogramSnapshot } from '../stats/log-linear-histogram.js';
+import { TargetStats, type TargetSnapshot } from './target-stats.js';
 
 /**
  * What the bench engine measures, in one mergeable object. The engine calls `recordRequest`
@@ -96,6 +97,16 @@ export interface RecorderSnapshot {
   slowest: SlowRequest[];
   connections: (Omit<ConnectionRecord, 'latency'> & { latency: HistogramSnapshot })[];
   intervals: [number, { requests: number; failures: number; latency: HistogramSnapshot }][];
+  targets?: TargetSnapshot[];
+  stageCompleted?: number[];
+}
+
+/** What a recorder keeps beyond the always-on figures (each only when its option is on). */
+export interface RecorderExtras {
+  /** `-i`: the target paths, in file order. */
+  targets?: readonly string[];
+  /** `--stages`: how many stages. */
+  stages?: number;
 }
 
 export const histogramNames = ['total', 'ttfb', 'queue', 'service', 'failed', 'connect', 'tls', 'scheduleLag'] as const;
@@ -186,14 +197,26 @@ export class BenchRecorder {
   slowest: SlowRequest[] = [];
   readonly connections = new Map<number, ConnectionRecord>();
   readonly intervals = new Map<number, IntervalRecord>();
+  /** `-i`: per target, in file order; undefined without it. Filled by the engine's RequestObserver. */
+  readonly targets: TargetStats[] | undefined;
+  /** `--stages`: requests completed during each stage; undefined without it. */
+  readonly stageCompleted: number[] | undefined;
 
   /**
    * @param intervalMs width of the per-interval windows, 0 for none.
    */
-  constructor(readonly intervalMs = 0) {}
+  constructor(readonly intervalMs = 0, extras: RecorderExtras = {}) {
+    this.targets = extras.targets?.map((p) => new TargetStats(p));
+    this.stageCompleted = extras.stages !== undefined ? new Array<number>(extras.stages).fill(0) : undefined;
+  }
 
   private get histograms(): Record<HistogramName, LatencyHistogram> {
     return { total: this.total, ttfb: this.ttfb, queue: this.queue, service: this.service, failed: this.failed, connect: this.connect, tls: this.tls, scheduleLag: this.scheduleLag };
+  }
+
+  /** One of the run's histograms by name (portable-histograms.ts, merge). */
+  histogram(name: HistogramName): LatencyHistogram {
+    return this.histograms[name];
   }
 
   openConnection(id: number, openedAtMs: number, connectMs: number, tlsMs: number): ConnectionRecord {
@@ -291,6 +314,8 @@ export class BenchRecorder {
       slowest: this.slowest.slice(),
       connections: [...this.connections.values()].map((c) => ({ ...c, latency: c.latency.snapshot() })),
       intervals: [...this.intervals].map(([i, v]) => [i, { requests: v.requests, failures: v.failures, latency: v.latency.snapshot() }]),
+      ...(this.targets && { targets: this.targets.map((t) => t.snapshot()) }),
+      ...(this.stageCompleted && { stageCompleted: this.stageCompleted.slice() }),
     };
   }
 
@@ -317,5 +342,7 @@ export class BenchRecorder {
         iv.latency.add(v.latency);
       }
     }
+    if (this.targets && s.targets) s.targets.forEach((t, i) => this.targets![i]?.add(t));
+    if (this.stageCompleted && s.stageCompleted) s.stageCompleted.forEach((n, i) => (this.stageCompleted![i] = (this.stageCompleted![i] ?? 0) + n));
   }
 }

@@ -92,3 +92,23 @@ export function writeRequestBody(batch: WriteBatch, streamId: number, body: Uint
     if (last) break;
   }
 }
+
+/**
+ * `-i`: one template per target path, for a connection whose first request carries target
+ * `first`. The first block inserts the common fields into the server's dynamic table; `:path`
+ * is sent as a never-indexed literal (RFC 7541 §6.2.3), so every later block only references
+ * the table and never changes it, whichever target it carries: the bytes stay valid for the
+ * connection's life, as with one target. Only `first`'s entry has a meaningful `first` frame.
+ */
+export function buildTargetTemplates(
+  fields: HeaderField[], paths: readonly string[], first: number,
+  encode: (fields: HeaderField[]) => Uint8Array, endStream: boolean, maxFrameSize: number,
+): RequestTemplate[] {
+  const withPath = (path: string) => fields.map((f) => (f.name === ':path' ? { name: ':path', value: path, sensitive: true } : f));
+  const firstFrame = encodeHeaders(1, encode(withPath(paths[first]!)), { endStream, maxFrameSize });
+  const firstIdOffsets = streamIdOffsets(firstFrame);
+  return paths.map((path) => {
+    const repeat = encodeHeaders(1, encode(withPath(path)), { endStream, maxFrameSize });
+    return { first: firstFrame, repeat, firstIdOffsets, repeatIdOffsets: streamIdOffsets(repeat) };
+  });
+}

@@ -2,7 +2,9 @@ import type { H2DoctorError } from '../errors.js';
 import { h2ErrorName } from '../codec/names.js';
 import type { LatencySummary } from '../stats/log-linear-histogram.js';
 import type { BenchOptions } from './options.js';
-import type { BenchRecorder, SlowRequest } from './recorder.js';
+import type { BenchRecorder, Counters, SlowRequest } from './recorder.js';
+import type { PortableHistogram, PortableHistograms } from './portable-histograms.js';
+import { RateCurve } from './stages.js';
 import type { SelfCheckSample } from './self-check.js';
 
 /**
@@ -14,7 +16,15 @@ export interface BenchResult {
   settings: {
     connections: number; streams: number; requests: number | null; durationMs: number | null; rate: number | null;
     workers: number; warmupMs: number; push: string; requestsPerConnection: number | null; method: string;
+    /** `--stages` as given, null without. */
+    stages: { durationMs: number; target: number }[] | null;
+    /** `-i`: how many targets, null without. */
+    targets: number | null;
   };
+  /** Wall clock at the start of measurement, ISO 8601, and the span in ms since the epoch (for `bench merge`). */
+  startedAt: string | null;
+  startedAtMs: number | null;
+  endedAtMs: number | null;
   /** First measured request to last completion, ms. */
   durationMs: number;
   /** Completed requests (every outcome) per second. */
@@ -46,8 +56,18 @@ export interface BenchResult {
     id: number; requests: number; failures: number; resets: number; p50: number; p99: number; max: number;
     connectMs: number; tlsMs: number; goaway: string | null; closeReason: string;
   }[];
-  /** Present when --interval was given. */
-  intervals: { startMs: number; requests: number; rps: number; failures: number; p50: number; p99: number; max: number }[];
+  /** Present when --interval was given; `targetRps` is the --stages rate planned for the interval (null without stages). */
+  intervals: { startMs: number; requests: number; rps: number; targetRps: number | null; failures: number; p50: number; p99: number; max: number }[];
+  /** `--stages`: each stage's planned mean rate beside the rate of completions during it. */
+  stages: { startMs: number; durationMs: number; fromRps: number; toRps: number; targetRps: number; requests: number; achievedRps: number }[];
+  /** `-i`: per target, in file order. */
+  targets: { target: string; requests: number; failures: number; status: Record<string, number>; latency: LatencySummary; histogram?: PortableHistogram }[];
+  /** Raw counters, every one `bench merge` needs (docs/json.md). */
+  counters: Counters;
+  /** Histograms in HdrHistogram's compressed V2 encoding (added by `withHistograms`, for --json and merge). */
+  histograms?: PortableHistograms;
+  /** `--threshold`: each expression and whether it held. */
+  thresholds?: { expr: string; ok: boolean; value: number }[];
   selfCheck: {
     loopDelayMs: { p50: number; p99: number; max: number };
     scheduleLagMs: LatencySummary | null;
@@ -56,6 +76,8 @@ export interface BenchResult {
     cpuPerRequestUs: number;
     /** CPU time ÷ (wall time × workers): near 1 means the generator was saturated. */
     cpuShare: number;
+    /** Wall time of the measured span, ms. */
+    wallMs: number;
   };
   warnings: string[];
   /** Why the run stopped early, if it did; the counts above are then partial. */
@@ -65,7 +87,11 @@ export interface BenchResult {
 
 const PER_CONNECTION_LIMIT = 50;
 
-export function buildBenchResult(o: BenchOptions, rec: BenchRecorder, self: SelfCheckSample, error: H2DoctorError | undefined, aborted: boolean): BenchResult {
+/**
+ * @param startedAtMs wall clock (ms since the epoch) at the start of measurement (`BenchRun.startedAtMs`);
+ *   without it the result has no time span and cannot be merged.
+ */
+export function buildBenchResult(o: BenchOptions, rec: BenchRecorder, self: SelfCheckSample, error: H2DoctorError | undefined, aborted: boolean, startedAtMs?: number): BenchResult {
   const c = rec.counters;
   const total = rec.completed();
   const failed = total - c.ok;
@@ -75,8 +101,8 @@ export function buildBenchResult(o: BenchOptions, rec: BenchRecorder, self: Self
   const cpuShare = self.wallMs > 0 ? cpuMs / (self.wallMs * o.workers) : 0;
   const byCode: Record<string, number> = {};
   for (const [code, n] of [...rec.resets].sort((a, b) => a[0] - b[0])) byCode[h2ErrorName(code)] = n;
-  const status: Record<string, number> = {};
-  for (const [code, n] of [...rec.status].sort((a, b) => a[0] - b[0])) status[String(code)] = n;
+  const status = statusRecord(rec.status);
+  const curve = o.stages ? new RateCurve(o.stages, o.rate) : undefined;
   const conns = [...rec.connections.values()];
   const result: BenchResult = {
     url: o.url.href,
@@ -84,7 +110,12 @@ export function buildBenchResult(o: BenchOptions, rec: BenchRecorder, self: Self
       connections: o.connections, streams: o.streams, requests: o.durationMs > 0 ? null : o.requests,
       durationMs: o.durationMs > 0 ? o.durationMs : null, rate: o.rate > 0 ? o.rate : null, workers: o.workers,
       warmupMs: o.warmupMs, push: o.push, requestsPerConnection: o.requestsPerConnection || null, method: o.method,
+      stages: o.stages?.map((st) => ({ durationMs: st.durationMs, target: st.target })) ?? null,
+      targets: o.targets && o.targets.length > 1 ? o.targets.length : null,
     },
+    startedAt: startedAtMs !== undefined ? new Date(startedAtMs).toISOString() : null,
+    startedAtMs: startedAtMs ?? null,
+    endedAtMs: startedAtMs !== undefined ? startedAtMs + durationMs : null,
     durationMs,
     rps,
     requests: { total, succeeded: c.ok, failed, httpErrors: c.httpError, reset: c.reset, errored: c.errored, timeout: c.timeout, retried: c.retried },
@@ -116,22 +147,37 @@ export function buildBenchResult(o: BenchOptions, rec: BenchRecorder, self: Self
     intervals: [...rec.intervals]
       .sort((a, b) => a[0] - b[0])
       .map(([i, v]) => ({
-        startMs: i * o.intervalMs, requests: v.requests, rps: (v.requests * 1000) / o.intervalMs, failures: v.failures,
+        startMs: i * o.intervalMs, requests: v.requests, rps: (v.requests * 1000) / o.intervalMs,
+        targetRps: curve ? (curve.countBy((i + 1) * o.intervalMs) - curve.countBy(i * o.intervalMs)) * 1000 / o.intervalMs : null,
+        failures: v.failures,
         p50: v.latency.percentileMs(50), p99: v.latency.percentileMs(99), max: v.latency.maxUs / 1000,
       })),
     selfCheck: {
       loopDelayMs: { p50: self.loopDelayP50, p99: self.loopDelayP99, max: self.loopDelayMax },
-      scheduleLagMs: o.rate > 0 ? rec.scheduleLag.summary() : null,
+      scheduleLagMs: o.rate > 0 || o.stages ? rec.scheduleLag.summary() : null,
       cpuUserMs: self.cpuUserMs, cpuSystemMs: self.cpuSystemMs,
       cpuPerRequestUs: total > 0 ? (cpuMs * 1000) / total : 0,
       cpuShare,
+      wallMs: self.wallMs,
     },
+    stages: curve ? curve.spans().map((sp, i) => {
+      const requests = rec.stageCompleted?.[i] ?? 0;
+      return { startMs: sp.startMs, durationMs: sp.durationMs, fromRps: sp.fromRate, toRps: sp.toRate, targetRps: (sp.expected * 1000) / sp.durationMs, requests, achievedRps: (requests * 1000) / sp.durationMs };
+    }) : [],
+    targets: (rec.targets ?? []).map((t) => ({ target: t.path, requests: t.requests, failures: t.failures, status: statusRecord(t.status), latency: t.latency.summary() })),
+    counters: { ...c },
     warnings: [],
     error: error ? { code: error.code, message: error.message } : null,
     partial: error !== undefined || aborted,
   };
   result.warnings = benchWarnings(o, result);
   return result;
+}
+
+function statusRecord(m: Map<number, number>): Record<string, number> {
+  const status: Record<string, number> = {};
+  for (const [code, n] of [...m].sort((a, b) => a[0] - b[0])) status[String(code)] = n;
+  return status;
 }
 
 /** Self-checks turned into sentences: when the numbers say more about the generator than the server. */

@@ -1,7 +1,7 @@
 import { AbortError, ConfigError, type H2DoctorError } from '../errors.js';
 import { BenchEngine, type BenchProgress } from './engine.js';
 import { workerShare, type BenchOptions } from './options.js';
-import { BenchRecorder } from './recorder.js';
+import { BenchRecorder, type RecorderSnapshot } from './recorder.js';
 import type { SelfCheckSample } from './self-check.js';
 import type { WorkerMessage, WorkerStart } from './worker-protocol.js';
 
@@ -14,11 +14,18 @@ export interface BenchRun {
   /** Why the run ended early, if it did (unreachable server, server died, not HTTP/2). */
   error: H2DoctorError | undefined;
   aborted: boolean;
+  /** Wall clock (ms since the epoch) at the start of measurement (the earliest worker's). */
+  startedAtMs: number;
 }
 
 export interface RunHooks {
   /** Progress once a second (per worker: `worker` is its index). */
   onProgress?: (p: BenchProgress, worker: number) => void;
+  /**
+   * The live, cumulative figures so far, every `options.liveSnapshotMs` (Prometheus remote
+   * write): one snapshot per worker, merged by the caller.
+   */
+  onLive?: (snapshot: RecorderSnapshot, worker: number) => void;
 }
 
 /**
@@ -29,10 +36,12 @@ export async function runBench(o: BenchOptions, hooks: RunHooks = {}, signal?: A
   if (o.workers <= 1) {
     const engine = new BenchEngine(o);
     const off = hooks.onProgress ? engine.onProgress((p) => hooks.onProgress!(p, 0)) : undefined;
+    const live = hooks.onLive && o.liveSnapshotMs ? setInterval(() => hooks.onLive!(engine.recorder.snapshot(), 0), o.liveSnapshotMs) : undefined;
     try {
       return await engine.run(signal);
     } finally {
       off?.();
+      clearInterval(live);
     }
   }
   if (o.durationMs === 0 && o.requests < o.workers) throw new ConfigError(`requests (${o.requests}) must be at least the number of workers (${o.workers})`);
@@ -44,7 +53,7 @@ export async function runBench(o: BenchOptions, hooks: RunHooks = {}, signal?: A
   const results = await Promise.all(
     Array.from({ length: o.workers }, (_, i) => runWorker(Worker, entry, { options: { ...workerShare(o, i), url: o.url.href }, workerIndex: i, workerCount: o.workers }, hooks, signal)),
   );
-  const recorder = new BenchRecorder(o.intervalMs);
+  const recorder = new BenchRecorder(o.intervalMs, { targets: o.targets !== undefined && o.targets.length > 1 ? o.targets : undefined, stages: o.stages?.length });
   let error: H2DoctorError | undefined;
   let aborted = false;
   for (const r of results) {
@@ -65,21 +74,22 @@ export async function runBench(o: BenchOptions, hooks: RunHooks = {}, signal?: A
     cpuSystemMs: Math.max(...done.map((r) => r.selfCheck.cpuSystemMs)),
     wallMs: Math.max(...done.map((r) => r.selfCheck.wallMs)),
   };
-  return { recorder, selfCheck, error, aborted };
+  return { recorder, selfCheck, error, aborted, startedAtMs: Math.min(...done.map((r) => r.startedAtMs)) };
 }
 
-function runWorker(Worker: WorkerClass, entry: URL, start: WorkerStart, hooks: RunHooks, signal?: AbortSignal): Promise<Exclude<WorkerMessage, { type: 'progress' }>> {
+function runWorker(Worker: WorkerClass, entry: URL, start: WorkerStart, hooks: RunHooks, signal?: AbortSignal): Promise<Exclude<WorkerMessage, { type: 'progress' | 'live' }>> {
   return new Promise((resolve) => {
     // Running from TypeScript sources (tsx, tests): a worker does not inherit tsx's loader on
     // Node 20, so it registers it before importing the entry.
     const worker = entry.pathname.endsWith('.ts')
       ? new Worker(`import('tsx/esm/api').then((tsx) => tsx.register()).then(() => import(${JSON.stringify(entry.href)}))`, { eval: true, workerData: start })
       : new Worker(entry, { workerData: start });
-    let result: Exclude<WorkerMessage, { type: 'progress' }> | undefined;
+    let result: Exclude<WorkerMessage, { type: 'progress' | 'live' }> | undefined;
     const onAbort = () => worker.postMessage('stop');
     signal?.addEventListener('abort', onAbort, { once: true });
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'progress') hooks.onProgress?.(m.progress, start.workerIndex);
+      else if (m.type === 'live') hooks.onLive?.(m.snapshot, start.workerIndex);
       else result = m;
     });
     worker.on('error', (err) => (result ??= { type: 'crash', error: { code: 'ERR_INTERNAL', message: err.message } }));

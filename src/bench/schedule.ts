@@ -1,3 +1,6 @@
+import type { LoadStage } from './options.js';
+import { RateCurve } from './stages.js';
+
 /**
  * When requests come into being. Pure: takes clock readings, returns decisions.
  *
@@ -40,6 +43,11 @@ export class LoadSchedule {
     return this.gap > 0;
   }
 
+  /** Open loop: clock reading at which the `index`-th request (from 0, warmup included) is intended. */
+  protected intendedAt(index: number): number {
+    return this.start + index * this.gap;
+  }
+
   private budgetLeft(at: number): boolean {
     if (at >= this.createUntil) return false;
     if (this.o.durationMs > 0 || at < this.measureStart) return true;
@@ -55,7 +63,7 @@ export class LoadSchedule {
 
   /** Open loop: intended time of the next request, Infinity when none is left. */
   nextDueAt(): number {
-    const at = this.start + this.nextIndex * this.gap;
+    const at = this.intendedAt(this.nextIndex);
     return this.budgetLeft(at) ? at : Infinity;
   }
 
@@ -76,6 +84,33 @@ export class LoadSchedule {
     if (this.openLoop) return this.nextDueAt() === Infinity;
     return !this.budgetLeft(now);
   }
+}
+
+/**
+ * Open loop along `--stages` (stages.ts): the warmup, if any, runs at the starting rate
+ * (`rate`), then the stages' ramps; the run measures for exactly the stages' length.
+ */
+export class StagedSchedule extends LoadSchedule {
+  private readonly curve: RateCurve;
+
+  constructor(o: ScheduleOptions & { stages: readonly LoadStage[] }, start: number) {
+    super(o, start);
+    const stages = o.warmupMs > 0 ? [{ durationMs: o.warmupMs, target: o.rate }, ...o.stages] : o.stages;
+    this.curve = new RateCurve(stages, o.rate);
+  }
+
+  override get openLoop(): boolean {
+    return true;
+  }
+
+  protected override intendedAt(index: number): number {
+    return this.start + this.curve.timeOfCount(index);
+  }
+}
+
+/** The schedule a run's options ask for. */
+export function createSchedule(o: ScheduleOptions & { stages?: readonly LoadStage[] | undefined }, start: number): LoadSchedule {
+  return o.stages !== undefined ? new StagedSchedule({ ...o, stages: o.stages }, start) : new LoadSchedule(o, start);
 }
 
 /** A FIFO of request start times (created or intended), as a growable Float64 ring: no allocation per request. */

@@ -16,8 +16,11 @@ const post = (m: WorkerMessage) => parentPort!.postMessage(m);
 try {
   const engine = new BenchEngine({ ...start.options, url: new URL(start.options.url) }, { workerIndex: start.workerIndex, workerCount: start.workerCount });
   engine.onProgress((progress) => post({ type: 'progress', progress }));
+  const every = start.options.liveSnapshotMs ?? 0;
+  const live = every > 0 ? setInterval(() => post({ type: 'live', snapshot: engine.recorder.snapshot() }), every) : undefined;
   const r = await engine.run(controller.signal);
-  post({ type: 'done', snapshot: r.recorder.snapshot(), selfCheck: r.selfCheck, error: r.error ? serializeError(r.error) : undefined, aborted: r.aborted });
+  clearInterval(live);
+  post({ type: 'done', snapshot: r.recorder.snapshot(), selfCheck: r.selfCheck, error: r.error ? serializeError(r.error) : undefined, aborted: r.aborted, startedAtMs: r.startedAtMs });
 } catch (err) {
   post({ type: 'crash', error: serializeError(err) });
 }

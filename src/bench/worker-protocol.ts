@@ -15,7 +15,8 @@ export interface WorkerStart {
 
 export type WorkerMessage =
   | { type: 'progress'; progress: BenchProgress }
-  | { type: 'done'; snapshot: RecorderSnapshot; selfCheck: SelfCheckSample; error: SerializedError | undefined; aborted: boolean }
+  | { type: 'live'; snapshot: RecorderSnapshot }
+  | { type: 'done'; snapshot: RecorderSnapshot; selfCheck: SelfCheckSample; error: SerializedError | undefined; aborted: boolean; startedAtMs: number }
   | { type: 'crash'; error: SerializedError };
 
 export interface SerializedError {

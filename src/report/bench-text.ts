@@ -3,12 +3,13 @@ import type { LatencySummary } from '../stats/log-linear-histogram.js';
 import { plainStyle, type Style } from './style.js';
 import { renderTable } from './table.js';
 import { formatBytes, formatMs, formatNumber, formatPercent } from '../units.js';
+import { renderBenchExtras, renderThresholds } from './bench-text-extras.js';
 
 /** Text report of a bench run: h2load's essentials first, then what explains the tail. */
 export function renderBenchText(r: BenchResult, st: Style = plainStyle, options: { connectionRows?: number } = {}): string {
   const s = r.settings;
   const out: string[] = [];
-  const load = s.rate !== null ? `open loop at ${s.rate} req/s` : s.durationMs !== null ? `closed loop for ${formatMs(s.durationMs)}` : `closed loop, ${s.requests} requests`;
+  const load = s.stages ? `open loop in ${s.stages.length} stages (${s.stages.map((x) => `${formatMs(x.durationMs)}→${x.target}`).join(', ')} req/s)` : s.rate !== null ? `open loop at ${s.rate} req/s` : s.durationMs !== null ? `closed loop for ${formatMs(s.durationMs)}` : `closed loop, ${s.requests} requests`;
   out.push(st.bold(`h2doctor bench ${r.url}`) + ` — ${s.connections} connections × ${s.streams} streams, ${s.workers} worker${s.workers > 1 ? 's' : ''}, ${load}${s.warmupMs ? `, warmup ${formatMs(s.warmupMs)}` : ''}`);
   if (r.partial) out.push(st.yellow(`partial results: the run stopped early${r.error ? ` (${r.error.message})` : ''}`));
   out.push(`finished in ${formatMs(r.durationMs)}, ${formatNumber(r.rps)} req/s, ${formatBytes(r.bytes.in)} in, ${formatBytes(r.bytes.out)} out`);
@@ -19,7 +20,7 @@ export function renderBenchText(r: BenchResult, st: Style = plainStyle, options:
   out.push(`status codes: ${codes.length ? codes.join(', ') : 'none'}`);
   out.push('');
 
-  const corrected = s.rate !== null;
+  const corrected = s.rate !== null || s.stages !== null;
   const rows: [string, LatencySummary][] = [
     [corrected ? 'total (from intended send)' : 'total', r.latency.total],
     ['ttfb', r.latency.ttfb],
@@ -56,16 +57,19 @@ export function renderBenchText(r: BenchResult, st: Style = plainStyle, options:
       r.perConnection.slice(0, limit).map((k) => [String(k.id), String(k.requests), String(k.failures), String(k.resets), formatMs(k.p50), formatMs(k.p99), formatMs(k.max), formatMs(k.connectMs), k.tlsMs ? formatMs(k.tlsMs) : '-', k.goaway ?? '-', k.closeReason.slice(0, 40) || 'open']),
     ));
   }
+  out.push(...renderBenchExtras(r, st));
   if (r.intervals.length) {
+    const planned = r.intervals.some((i) => i.targetRps != null);
     out.push(st.bold('intervals'));
     out.push(renderTable(
-      ['start', 'requests', 'req/s', 'failures', 'p50', 'p99', 'max'],
-      r.intervals.map((i) => [formatMs(i.startMs), String(i.requests), formatNumber(i.rps), String(i.failures), formatMs(i.p50), formatMs(i.p99), formatMs(i.max)]),
+      ['start', 'requests', 'req/s', ...(planned ? ['target req/s'] : []), 'failures', 'p50', 'p99', 'max'],
+      r.intervals.map((i) => [formatMs(i.startMs), String(i.requests), formatNumber(i.rps), ...(planned ? [i.targetRps != null ? formatNumber(i.targetRps) : '-'] : []), String(i.failures), formatMs(i.p50), formatMs(i.p99), formatMs(i.max)]),
     ));
   }
   const sc = r.selfCheck;
   out.push(`self-check: event-loop delay p99 ${formatMs(sc.loopDelayMs.p99)}, max ${formatMs(sc.loopDelayMs.max)}${sc.scheduleLagMs ? `; schedule lag p99 ${formatMs(sc.scheduleLagMs.p99)}, max ${formatMs(sc.scheduleLagMs.max)}` : ''}; CPU ${sc.cpuPerRequestUs.toFixed(2)} µs/request, ${(sc.cpuShare * 100).toFixed(0)} % of ${s.workers > 1 ? `${s.workers} threads` : 'a core'}`);
   for (const w of r.warnings) out.push(warn(st, w));
+  out.push(...renderThresholds(r, st));
   return out.join('\n') + '\n';
 }
 

@@ -146,10 +146,23 @@ export function createServerMetrics(stats: ServerStats, options: ServerMetricsOp
    * once per series rather than looked up per request.
    */
   const children = new Map<string, Map<number, { duration: HistogramSeries; ttfb: HistogramSeries }>>();
+  /**
+   * The series of the last (route, status) observed. Route labels are the labeler's own
+   * strings, so the check is two identity comparisons, and back-to-back requests to the same
+   * route with the same status are the common case: it spares them both Map lookups.
+   */
+  let lastRoute: string | undefined;
+  let lastStatus = -1;
+  let lastChild: { duration: HistogramSeries; ttfb: HistogramSeries } | undefined;
 
   return {
     registry,
     observeRequest(route, status, durationSeconds, ttfbSeconds) {
+      if (route === lastRoute && status === lastStatus) {
+        lastChild!.duration.observe(durationSeconds);
+        if (ttfbSeconds !== undefined) lastChild!.ttfb.observe(ttfbSeconds);
+        return;
+      }
       let byStatus = children.get(route);
       if (byStatus === undefined) {
         byStatus = new Map();
@@ -161,6 +174,9 @@ export function createServerMetrics(stats: ServerStats, options: ServerMetricsOp
         child = { duration: duration.series([route, label]), ttfb: ttfb.series([route, label]) };
         byStatus.set(status, child);
       }
+      lastRoute = route;
+      lastStatus = status;
+      lastChild = child;
       child.duration.observe(durationSeconds);
       if (ttfbSeconds !== undefined) child.ttfb.observe(ttfbSeconds);
     },

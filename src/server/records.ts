@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders, ServerHttp2Session, ServerHttp2Stream } from 'node:http2';
-import { traceIdFromHeaders, type RequestTrace } from './trace.js';
+import { traceIdFromHeader, traceIdFromHeaders, type RequestTrace } from './trace.js';
 import type { StreamHookContext } from './stream-hooks.js';
 import type { SessionCloseReason } from './stats.js';
 import type { SessionTracker } from './session-tracker.js';
@@ -40,9 +40,12 @@ export interface SessionRecord {
  * (it has `traceId` and `route`), so a request allocates one object for both.
  *
  * It does not keep the request's headers object. Under load a server has many streams in
- * flight, and everything they hold survives each young-generation GC with them; the headers
- * (about 1 KB each) are otherwise garbage once the handler returns. It keeps the user-agent
- * string, and the headers only when one of the trace headers is there to be read.
+ * flight, and everything they hold survives each young-generation GC with them, while the
+ * headers object and its strings are otherwise garbage once the handler returns. It keeps the
+ * user-agent string and the value of the first trace header present (one string: what the
+ * trace id is read from, on first use); the whole headers object only in the rare case that
+ * more than one of the trace headers is present, since a later one is read when the first
+ * is invalid.
  */
 export class StreamRecord implements RequestTrace {
   /** Clock time the response headers were handed to nghttp2; undefined until then. */
@@ -55,8 +58,12 @@ export class StreamRecord implements RequestTrace {
   ended = false;
   /** `user-agent` request header, for push log lines. */
   readonly userAgent: string | undefined;
-  /** The request headers when one of `traceHeaders` is present (read on first use of `traceId`), else undefined. */
-  private readonly traceSource: IncomingHttpHeaders | undefined;
+  /** Index in `traceHeaders` of the first trace header present, -1 when none is. */
+  private readonly traceIndex: number = -1;
+  /** That header's value, as it arrived. */
+  private readonly traceValue: string | string[] | undefined = undefined;
+  /** The request headers, only when two or more of `traceHeaders` are present (see above). */
+  private readonly traceSource: IncomingHttpHeaders | undefined = undefined;
   /** The trace id once read; undefined until the first read. */
   private resolvedTraceId: string | undefined = undefined;
 
@@ -83,27 +90,32 @@ export class StreamRecord implements RequestTrace {
   ) {
     const ua = headers['user-agent'];
     this.userAgent = typeof ua === 'string' ? ua : undefined;
-    this.traceSource = hasAny(headers, traceHeaders) ? headers : undefined;
+    for (let i = 0; i < traceHeaders.length; i++) {
+      const value = headers[traceHeaders[i]!];
+      if (value === undefined) continue;
+      if (this.traceIndex === -1) {
+        this.traceIndex = i;
+        this.traceValue = value;
+      } else {
+        this.traceSource = headers;
+        break;
+      }
+    }
   }
 
   /**
    * Trace id: the one the request headers carry, else a generated one, else ''. Both are
    * worked out on first read: most requests are never slow and nobody asks for their id, so
-   * most never pay for a header parse or a new id. node:http2 gives each request its own
-   * headers object, so reading it later gives what arrived (unless a handler rewrote it).
+   * most never pay for a header parse or a new id.
    */
   get traceId(): string {
     if (this.resolvedTraceId === undefined) {
-      const fromHeaders = this.traceSource === undefined ? undefined : traceIdFromHeaders(this.traceSource, this.traceHeaders);
+      const fromHeaders = this.traceSource !== undefined ? traceIdFromHeaders(this.traceSource, this.traceHeaders)
+        : this.traceIndex >= 0 ? traceIdFromHeader(this.traceHeaders[this.traceIndex]!, this.traceValue) : undefined;
       this.resolvedTraceId = fromHeaders ?? this.generateTraceId?.() ?? '';
     }
     return this.resolvedTraceId;
   }
-}
-
-function hasAny(headers: IncomingHttpHeaders, names: readonly string[]): boolean {
-  for (let i = 0; i < names.length; i++) if (headers[names[i]!] !== undefined) return true;
-  return false;
 }
 
 export type RecordedSession = ServerHttp2Session & { [kSessionRecord]?: SessionRecord };

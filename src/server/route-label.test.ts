@@ -31,3 +31,18 @@ test('RouteLabeler turns a throwing or empty route function into other', () => {
   assert.equal(empty.label({ method: 'GET', path: '/', headers: {} }), OTHER_ROUTE);
   assert.throws(() => new RouteLabeler(defaultRoute, 0), ConfigError);
 });
+
+test('RouteLabeler answers alternating and repeated paths with their own labels', () => {
+  const labeler = new RouteLabeler(defaultRoute, 2);
+  const label = (path: string) => labeler.labelFor('GET', path, {});
+  // Fresh strings with equal content, as node:http2 hands them out.
+  const fresh = (path: string) => Buffer.from(path).toString('latin1');
+  assert.equal(label(fresh('/orders/1')), '/orders/:id');
+  assert.equal(label(fresh('/orders/1')), '/orders/:id');
+  assert.equal(label(fresh('/users')), '/users');
+  assert.equal(label(fresh('/orders/1')), '/orders/:id');
+  assert.equal(label(fresh('/late')), OTHER_ROUTE);
+  assert.equal(label(fresh('/late')), OTHER_ROUTE);
+  assert.equal(label(fresh('/users')), '/users');
+  assert.equal(labeler.size, 2);
+});

@@ -64,6 +64,15 @@ export class RouteLabeler {
    */
   private readonly pathCache: Map<string, string> | undefined;
   private static readonly pathCacheSize = 4096;
+  /**
+   * The last path looked up and its label. node:http2 hands every request a new `:path`
+   * string (external, its hash not yet computed), so a Map lookup hashes it each time through
+   * a call into the runtime; comparing with the previous path is a length check and a short
+   * scan, and a service under load sees the same path back to back often (health checks,
+   * hot endpoints, clients polling). A miss costs that comparison on top of the lookup.
+   */
+  private lastPath: string | undefined = undefined;
+  private lastLabel = OTHER_ROUTE;
 
   constructor(
     private readonly route: RouteFunction,
@@ -83,10 +92,14 @@ export class RouteLabeler {
   labelFor(method: string, path: string, headers: RouteRequest['headers']): string {
     const cache = this.pathCache;
     if (cache !== undefined) {
-      const hit = cache.get(path);
-      if (hit !== undefined) return hit;
-      const label = this.admit({ method, path, headers });
-      if (cache.size < RouteLabeler.pathCacheSize) cache.set(path, label);
+      if (path === this.lastPath) return this.lastLabel;
+      let label = cache.get(path);
+      if (label === undefined) {
+        label = this.admit({ method, path, headers });
+        if (cache.size < RouteLabeler.pathCacheSize) cache.set(path, label);
+      }
+      this.lastPath = path;
+      this.lastLabel = label;
       return label;
     }
     return this.admit({ method, path, headers });

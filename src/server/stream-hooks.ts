@@ -92,11 +92,13 @@ export function acquireStreamHooks(stream: ServerHttp2Stream): () => void {
   };
 }
 
-function hookedRespond(this: RecordedStream): unknown {
+// respond(headers, options) is called once per request: its two parameters are forwarded as
+// they are (node:http2 treats a missing and an undefined argument alike), which spares the
+// `arguments` object the other wrappers forward.
+function hookedRespond(this: RecordedStream, headers?: unknown, options?: unknown): unknown {
   const rec = this[kStreamRecord];
   if (rec !== undefined && rec.respondedAt === undefined) rec.respondedAt = rec.hooks.clock.now();
-  // eslint-disable-next-line prefer-rest-params -- forwards the call unchanged, without an array per call
-  return base.respond.apply(this, arguments as never);
+  return base.respond.call(this, headers, options);
 }
 function hookedRespondWithFD(this: RecordedStream): unknown {
   const rec = this[kStreamRecord];

@@ -46,3 +46,19 @@ test('generated trace ids are 32 hex, distinct, and differ between generators', 
   for (const id of ids) assert.match(id, /^[0-9a-f]{32}$/);
   assert.equal(createTraceIdGenerator('00000000000000ab')(), '00000000000000ab0000000000000001');
 });
+
+test('traceparent is read case-insensitively, needs its full shape and keeps what follows', () => {
+  const id = traceIdFromHeaders({ traceparent: '  00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01  ' }, names);
+  assert.equal(id, '4bf92f3577b34da6a3ce929d0e0e4736');
+  // A future version may append fields: the prefix is what is read.
+  assert.equal(traceIdFromHeaders({ traceparent: 'cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-comes-next' }, names), '4bf92f3577b34da6a3ce929d0e0e4736');
+  for (const bad of [
+    '00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01', // 31-digit id
+    '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b-01', // 15-digit parent id
+    '00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', // wrong separator
+    '00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01', // not hex
+    '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0', // flags cut short
+  ]) {
+    assert.equal(traceIdFromHeaders({ traceparent: bad }, names), undefined, bad);
+  }
+});

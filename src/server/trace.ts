@@ -67,8 +67,24 @@ export function swapEmittingTrace(trace: RequestTrace | undefined): RequestTrace
   return previous;
 }
 
-const traceparent = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}/;
 const zeroTraceId = '0'.repeat(32);
+
+/** A W3C traceparent: `vv-<32 hex trace id>-<16 hex parent id>-ff`, then whatever a later version adds. */
+const traceparentShape = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}/i;
+
+/**
+ * The trace-id field of a traceparent value, in lowercase; undefined when the value does not
+ * have that shape or the id is all zeros. `test` and a slice rather than `exec` on a
+ * lowercased copy: a handler that logs asks for this on every request, and the match array
+ * and the copy were two allocations per call for nothing.
+ */
+function traceIdFromTraceparent(value: string): string | undefined {
+  if (!traceparentShape.test(value)) return undefined;
+  // toLowerCase returns the string itself when it is lowercase already (the usual case).
+  const id = value.slice(3, 35).toLowerCase();
+  return id === zeroTraceId ? undefined : id;
+}
+
 /** A request id we accept as is: visible ASCII, no spaces, at most 128 characters. */
 const requestId = /^[\x21-\x7e]{1,128}$/;
 
@@ -83,18 +99,19 @@ export function traceIdFromHeaders(
   headerNames: readonly string[],
 ): string | undefined {
   for (const name of headerNames) {
-    const raw = headers[name];
-    const value = Array.isArray(raw) ? raw[0] : raw;
-    if (value === undefined) continue;
-    if (name === 'traceparent') {
-      const m = traceparent.exec(value.trim().toLowerCase());
-      if (m !== null && m[1] !== zeroTraceId) return m[1];
-      continue;
-    }
-    const trimmed = value.trim();
-    if (requestId.test(trimmed)) return trimmed;
+    const id = traceIdFromHeader(name, headers[name]);
+    if (id !== undefined) return id;
   }
   return undefined;
+}
+
+/** The trace id one header's value holds (see traceIdFromHeaders), or undefined. */
+export function traceIdFromHeader(name: string, raw: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (value === undefined) return undefined;
+  if (name === 'traceparent') return traceIdFromTraceparent(value.trim());
+  const trimmed = value.trim();
+  return requestId.test(trimmed) ? trimmed : undefined;
 }
 
 /**

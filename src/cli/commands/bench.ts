@@ -7,6 +7,8 @@ import { ConfigError, UsageError } from '../../errors.js';
 import { benchDefaults, resolveBenchOptions, type BenchOptions, type PushMode } from '../../bench/options.js';
 import type { BenchProgress } from '../../bench/engine.js';
 import { renderBenchJson } from '../../report/bench-json.js';
+import { extraFlags, extraUsage, parseBenchExtras, type BenchExtras } from './bench-extras.js';
+import { parseThreshold } from '../../bench/threshold-expr.js';
 
 // The engine, the result builder and the text and progress renderers are imported when `run` needs them, not
 // here: `bench --help` and a usage error then load none of them, and a run loads the text
@@ -43,7 +45,7 @@ Options:
       --timeout TIME             reset requests with no response after TIME (default 30s)
       --json                     print the result as JSON (schema: docs/json.md)
       --out FILE                 also write the JSON result to FILE
-`;
+${extraUsage}`;
 
 const flags = {
   connections: { type: 'string', short: 'c' },
@@ -66,16 +68,19 @@ const flags = {
   timeout: { type: 'string' },
   json: { type: 'boolean' },
   out: { type: 'string' },
+  ...extraFlags,
 } as const;
 
 /** Flags → BenchOptions; every bad value is a UsageError naming its flag. */
-export function benchOptionsFromArgs(argv: string[]): { options: BenchOptions; json: boolean; out: string | undefined } {
+export function benchOptionsFromArgs(argv: string[]): { options: BenchOptions; json: boolean; out: string | undefined; extras: BenchExtras } {
   return usageOf(() => benchFlags(argv));
 }
 
-function benchFlags(argv: string[]): { options: BenchOptions; json: boolean; out: string | undefined } {
+function benchFlags(argv: string[]): { options: BenchOptions; json: boolean; out: string | undefined; extras: BenchExtras } {
   const { values: v, positionals } = parseFlags(argv, flags, 1);
-  const url = parseTargetUrl(positionals[0], 'bench');
+  const parsedExtras = parseBenchExtras(v, positionals[0]);
+  const extras = parsedExtras.extras;
+  const url = parseTargetUrl(parsedExtras.url, 'bench');
   const push = (v.push ?? 'accept') as PushMode;
   if (!['accept', 'cancel', 'refuse'].includes(push)) throw new UsageError(`--push: '${v.push}' must be accept, cancel or refuse`);
   let rate = 0;
@@ -109,10 +114,17 @@ function benchFlags(argv: string[]): { options: BenchOptions; json: boolean; out
     headerTableSize: v['header-table-size'] !== undefined ? parseSize(v['header-table-size'], '--header-table-size') : benchDefaults.headerTableSize,
     intervalMs: v.interval !== undefined ? positiveDuration(v.interval, '--interval') : 0,
     timeoutMs: v.timeout !== undefined ? positiveDuration(v.timeout, '--timeout') : benchDefaults.timeoutMs,
+    targets: extras.targets && extras.targets.length > 1 ? extras.targets : undefined,
+    stages: extras.stages,
+    logFile: extras.logFile,
   };
+  if (extras.stages && v.duration !== undefined) throw new UsageError('--stages and --duration cannot be used together (the stages set the length)');
+  // Stages are read per interval (target beside achieved): 1 s rows unless --interval says otherwise.
+  if (extras.stages && v.interval === undefined) input.intervalMs = 1000;
+  if (extras.prometheus) input.liveSnapshotMs = input.intervalMs || 10_000;
   if (v.requests !== undefined && v.duration !== undefined) throw new UsageError('--requests and --duration cannot be used together');
   try {
-    return { options: resolveBenchOptions(input), json: v.json ?? false, out: v.out };
+    return { options: resolveBenchOptions(input), json: v.json ?? false, out: v.out, extras };
   } catch (err) {
     // The library names its options; the user typed flags.
     if (err instanceof ConfigError) throw new ConfigError(err.message.replace(/^workers/, '--workers').replace(/^requests/, '--requests'), { cause: err });
@@ -129,15 +141,15 @@ function positiveDuration(text: string, flag: string): number {
 export const command: Command = {
   usage,
   async run(argv, io, signal) {
-    const { options, json, out } = benchOptionsFromArgs(argv);
+    if (argv[0] === 'merge') return (await import('./bench-merge.js')).runBenchMerge(argv.slice(1), io, { parseFlags, renderBenchJson, parseThreshold });
+    const { options, json, out, extras } = benchOptionsFromArgs(argv);
     if (options.workers > 1 && options.durationMs === 0 && options.requests < options.workers) {
       throw new UsageError(`--requests (${options.requests}) must be at least --workers (${options.workers})`);
     }
     const latest = new Map<number, BenchProgress>();
     const total = options.durationMs > 0 ? null : options.requests;
-    const [{ runBench }, { buildBenchResult }, progress] = await Promise.all([
-      import('../../bench/run.js'),
-      import('../../bench/result.js'),
+    const [rt, progress] = await Promise.all([
+      import('../../bench/runtime.js'),
       io.isTTY ? import('../../report/bench-progress.js') : undefined,
     ]);
     const onProgress = progress
@@ -149,9 +161,23 @@ export const command: Command = {
           io.stderr.write(progress.renderBenchProgress(sum, total));
         }
       : undefined;
-    const run = await runBench(options, { onProgress }, signal);
+    if (options.logFile !== undefined) {
+      // Like h2load, a fresh file per run; the engines (one per worker) append to it.
+      try {
+        writeFileSync(options.logFile, '');
+      } catch (err) {
+        throw fileFlagError('--log-file', 'write', options.logFile, err);
+      }
+    }
+    if (extras.findMaxRate) return (await import('./bench-find-max-rate.js')).runFindMaxRate(options, extras.findMaxRate, json, io, signal);
+    // Issue 18's options load their modules only when given: a plain run pays for none of them.
+    const pusher = extras.prometheus ? (await import('./bench-remote-write.js')).startRemoteWrite(extras.prometheus, io) : undefined;
+    const run = await rt.runBench(options, { onProgress, onLive: pusher?.onLive }, signal);
     if (io.isTTY) io.stderr.write('\r\x1b[K');
-    const result = buildBenchResult(options, run.recorder, run.selfCheck, run.error, run.aborted);
+    await pusher?.finish(run.recorder);
+    const result = rt.buildBenchResult(options, run.recorder, run.selfCheck, run.error, run.aborted, run.startedAtMs);
+    if (json || out !== undefined) rt.addPortableHistograms(result, run.recorder);
+    if (extras.thresholds.length > 0) result.thresholds = rt.evaluateThresholds(extras.thresholds, result);
     const completed = result.requests.total > 0;
     if (completed || !run.error) {
       if (json) io.stdout.write(renderBenchJson(result));
@@ -168,6 +194,6 @@ export const command: Command = {
       }
     }
     if (run.error) throw run.error;
-    return run.aborted ? 1 : 0;
+    return run.aborted || result.thresholds?.some((t) => !t.ok) ? 1 : 0;
   },
 };
