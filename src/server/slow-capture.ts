@@ -70,19 +70,23 @@ export class SlowCapture {
     if (this.spans !== undefined) captured.otel = this.spans.idsOf(rec);
     if (this.timelines !== undefined) captured.timeline = this.timelines.finish(rec, end, rstCode);
     const startedAt = rec.startedAt;
-    const overlap = this.profiler?.overlapping(startedAt, this.stats.streams.active);
-    this.profiler?.noteEnd(end);
-    if (this.runtime === undefined) {
-      if (overlap !== undefined) captured.profile = this.profiler!.profileDuring(startedAt, end, overlap);
-      this.publish(captured);
-      return;
-    }
+    const profiler = this.profiler;
+    const overlap = profiler?.overlapping(startedAt, this.stats.streams.active);
+    profiler?.noteEnd(end);
+    // With the profiler on, a record is published once the samples up to its end are in.
+    const withProfile = () => {
+      if (profiler === undefined || overlap === undefined) return this.publish(captured);
+      profiler.whenCovered(end, () => {
+        captured.profile = profiler.profileDuring(startedAt, end, overlap);
+        this.publish(captured);
+      });
+    };
+    if (this.runtime === undefined) return withProfile();
     // The loop stall or GC pause that made this request slow may not be recorded yet (a
     // stall is only measured once it ends): publish once the runtime timeline has settled.
     const publishNow = () => {
       this.completeRuntime(captured, startedAt, end);
-      if (overlap !== undefined) captured.profile = this.profiler!.profileDuring(startedAt, end, overlap);
-      this.publish(captured);
+      withProfile();
     };
     const settleSlowRequest = () => {
       this.pending.delete(settle);
