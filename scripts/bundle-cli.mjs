@@ -18,6 +18,8 @@ await build({
     main: new URL('../dist/cli/main.js', import.meta.url).pathname,
     'worker-entry': new URL('../dist/bench/worker-entry.js', import.meta.url).pathname,
     'zone-entry': new URL('../dist/lab/zone-entry.js', import.meta.url).pathname,
+    // The consistency lab's order and inventory processes (src/lab/consistency/service-process.ts).
+    'service-entry': new URL('../dist/lab/consistency/service-entry.js', import.meta.url).pathname,
   },
   outdir,
   bundle: true,

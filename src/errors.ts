@@ -264,6 +264,33 @@ export class ScenarioError extends H2DoctorError {
   readonly code = 'ERR_SCENARIO';
 }
 
+// ---------------------------------------------------------------- consistency (databases)
+
+/** The database (a `postgres://` URL, or a SQLite file's folder) cannot be reached or opened. */
+export class DbUnreachableError extends H2DoctorError {
+  readonly code = 'ERR_DB_UNREACHABLE';
+}
+
+/** The database refused the credentials (PostgreSQL SQLSTATE 28P01 / 28000). */
+export class DbAuthError extends H2DoctorError {
+  readonly code = 'ERR_DB_AUTH';
+}
+
+/** A table's schema was written by a newer h2doctor than this one: nothing is migrated or written. */
+export class SchemaTooNewError extends H2DoctorError {
+  readonly code = 'ERR_SCHEMA_TOO_NEW';
+}
+
+/** The database is full (SQLITE_FULL, PostgreSQL SQLSTATE 53100): the transaction was rolled back whole. */
+export class DiskFullError extends H2DoctorError {
+  readonly code = 'ERR_DISK_FULL';
+}
+
+/** Any other database failure, with the driver's error as `cause`. */
+export class DbError extends H2DoctorError {
+  readonly code = 'ERR_DB';
+}
+
 // ---------------------------------------------------------------- checks
 
 /** A probe or lab check failed at or above the --fail-on level. The CLI exits 1. */

@@ -58,6 +58,8 @@ test('a zone killed mid-load: traffic moves within 2 s, zero failed idempotent r
         if (zone === 'b' && killedAt > 0 && firstBAfterKill === 0) firstBAfterKill = performance.now();
       } catch (err) {
         failures.push(err);
+        // A request that fails fast settles in a microtask: yield, so timers (and `stop`) still run.
+        await new Promise((r) => setImmediate(r));
       }
     }
   };

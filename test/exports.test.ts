@@ -7,11 +7,11 @@ import { existsSync, readFileSync } from 'node:fs';
 const expected: Record<string, string[]> = {
   '.': [
     'AbortError', 'AttemptTimeoutError', 'BreakerOpenError', 'CheckFailedError', 'ClientClosedError',
-    'CodecError', 'CompressionError', 'ConfigError', 'ConnectError', 'ConnectionClosedError',
-    'DeadlineExceededError', 'DnsError', 'EndpointDarkError', 'FlowControlError', 'FrameSizeError',
+    'CodecError', 'CompressionError', 'ConfigError', 'ConnectError', 'ConnectionClosedError', 'DbAuthError', 'DbError', 'DbUnreachableError',
+    'DeadlineExceededError', 'DiskFullError', 'DnsError', 'EndpointDarkError', 'FlowControlError', 'FrameSizeError',
     'GrpcFramingError', 'GrpcMessageTooLargeError', 'GrpcStatusError', 'H2DoctorError', 'H2ErrorCode',
     'HeaderListTooLargeError', 'NoHealthyEndpointError', 'NotGrpcError', 'NotHttp2Error',
-    'ProtobufDecodeError', 'ProtocolError', 'PushDeniedError', 'RetryBudgetExhaustedError', 'ScenarioError',
+    'ProtobufDecodeError', 'ProtocolError', 'PushDeniedError', 'RetryBudgetExhaustedError', 'ScenarioError', 'SchemaTooNewError',
     'StreamResetError', 'TimeoutError', 'TlsError', 'UsageError', 'fromSystemError', 'h2ErrorName', 'version',
   ],
   codec: [
@@ -41,7 +41,7 @@ const expected: Record<string, string[]> = {
     'recommendedSettings', 'traceIdFromHeaders',
   ],
   client: [
-    'CircuitBreaker', 'ClientResponse', 'CountSlidingWindow', 'EndpointSelector', 'H2Client', 'OutlierDetector', 'RetryBudget',
+    'CircuitBreaker', 'ClientResponse', 'CountSlidingWindow', 'EndpointSelector', 'GrpcStatusError', 'H2Client', 'OutlierDetector', 'RetryBudget',
     'TimeSlidingWindow', 'backoffDelay', 'createClient', 'createSlidingWindow', 'deriveBreakerOptions', 'deriveHedgeOptions',
     'isIdempotentMethod', 'isRetryable', 'isUnprocessed',
   ],
@@ -63,6 +63,12 @@ const expected: Record<string, string[]> = {
     'parseScenario', 'phaseTransitions', 'planDirection', 'runScenario', 'scheduleChunk', 'selectsConnection',
     'sliceSizes', 'stallDelayMs', 'startChaos', 'startToxiproxyApi', 'tcpFaultKinds', 'toxicToFault', 'transmitMs',
   ],
+  consistency: [
+    'InventoryStore', 'OrderStore', 'auditConsistency', 'consistencyMetrics', 'createReconciler', 'deliverWalRow',
+    'formatTraceparent', 'httpReservationSource', 'inventorySchema', 'isInconsistent', 'isPostgresUrl', 'judgeOrder',
+    'judgeOrphan', 'latestVersion', 'migrate', 'newTraceId', 'openDb', 'orderSchema', 'parseDbTarget',
+    'parseTraceparent', 'sqliteTarget', 'startInventoryService', 'startRelay', 'walkOrdersAndReservations',
+  ],
 };
 
 const sources: Record<string, string> = {
@@ -76,6 +82,7 @@ const sources: Record<string, string> = {
   bench: '../src/bench/index.js',
   probe: '../src/probe/index.js',
   diagnose: '../src/diagnose/index.js',
+  consistency: '../src/consistency/index.js',
 };
 
 test('package.json exports exactly the pinned subpaths', () => {

@@ -1,8 +1,6 @@
 import type { Socket } from 'node:net';
 import { FrameDecoder } from '../codec/frame-decoder.js';
-import {
-  CONNECTION_PREFACE_BYTES, encodeGoaway, encodePing, encodeRstStream, encodeSettings, encodeWindowUpdate,
-} from '../codec/frame-encoder.js';
+import { encodeGoaway, encodePing, encodeRstStream, encodeSettings, encodeWindowUpdate } from '../codec/frame-encoder.js';
 import { HpackDecoder } from '../codec/hpack/decoder.js';
 import { HpackEncoder } from '../codec/hpack/encoder.js';
 import { DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, SettingId, type Frame, type HeaderField, type Setting } from '../codec/types.js';
@@ -17,6 +15,8 @@ import { ConnectionHealth } from './connection-health.js';
 import { statusOf } from './response-status.js';
 import { buildRequestTemplate, buildTargetTemplates, patchStreamId, requestHeaderList, writeRequestBody, type RequestTemplate } from './request-template.js';
 import { WriteBatch } from './write-batch.js';
+import { clientPreface, serverClosedError } from './handshake.js';
+import type { StreamSlot } from './stream-slot.js';
 
 /**
  * One HTTP/2 connection driven directly with the codec: no node:http2 session, no stream
@@ -27,18 +27,6 @@ import { WriteBatch } from './write-batch.js';
 export type { ConnectionOwner };
 
 type State = 'connecting' | 'handshake' | 'open' | 'draining' | 'closed';
-
-/** One in-flight request. Objects are pooled per connection. */
-interface StreamSlot {
-  startedAt: number;
-  sentAt: number;
-  firstByteAt: number;
-  status: number;
-  /** PUSH_PROMISEs received on this stream. */
-  pushes: number;
-  /** DATA bytes received since our last WINDOW_UPDATE for this stream. */
-  unacked: number;
-}
 
 const MAX_STREAM_ID = 2 ** 31 - 1;
 
@@ -125,18 +113,10 @@ export class BenchConnection {
     }
   }
 
-  /** Sends the preface, our SETTINGS and the connection window (RFC 9113 §3.4, §6.5, §6.9.2). */
+  /** Sends the preface, our SETTINGS and the connection window (handshake.ts). */
   private start(): void {
     this.state = 'handshake';
-    const settings: Setting[] = [
-      { id: SettingId.ENABLE_PUSH, value: this.o.push === 'refuse' ? 0 : 1 },
-      { id: SettingId.INITIAL_WINDOW_SIZE, value: this.o.windowSize },
-    ];
-    if (this.o.headerTableSize !== 4096) settings.unshift({ id: SettingId.HEADER_TABLE_SIZE, value: this.o.headerTableSize });
-    this.batch.append(CONNECTION_PREFACE_BYTES);
-    this.batch.append(encodeSettings(settings));
-    // The connection window is not a SETTING: only WINDOW_UPDATE on stream 0 raises it (§6.9.2).
-    if (this.o.windowSize > DEFAULT_INITIAL_WINDOW_SIZE) this.batch.append(encodeWindowUpdate(0, this.o.windowSize - DEFAULT_INITIAL_WINDOW_SIZE));
+    for (const chunk of clientPreface(this.o)) this.batch.append(chunk);
     this.health.prefaceSent();
     this.batch.flush();
   }
@@ -440,11 +420,8 @@ export class BenchConnection {
 
   private onSocketClose(): void {
     if (this.state === 'closed') return;
-    const what = this.state === 'open' || this.state === 'draining' ? 'closed the connection' : this.sawBytes ? 'closed the connection before its SETTINGS' : 'closed the connection without a byte: not an HTTP/2 server?';
-    const err = this.state === 'handshake' && !this.sawBytes
-      ? new NotHttp2Error(`${this.o.url.host}: server ${what}`)
-      : new ConnectionClosedError(`${this.o.url.host}: server ${what}${this.streams.size ? ` with ${this.streams.size} requests in flight` : ''}`);
-    this.fail(err);
+    const established = this.state === 'open' || this.state === 'draining';
+    this.fail(serverClosedError(this.o.url.host, established, this.state === 'handshake', this.sawBytes, this.streams.size));
   }
 
   /** Closes now without ceremony (end of run / abort). */

@@ -139,100 +139,106 @@ function parseFaultAt(kind: string, text: string, name: string | undefined, fiel
   } else if (/:[^:]*$/.test(rest)) {
     throw new ScenarioError(`${where}: '${text}': direction must be :up or :down`);
   }
-  const parts = rest === '' || rest === 'on' ? [] : rest.split(',');
-  let bare: string | undefined;
-  const keys = new Map<string, string>();
-  for (const [i, part] of parts.entries()) {
-    const eq = part.indexOf('=');
-    if (eq < 0) {
-      if (i !== 0) throw new ScenarioError(`${where}: '${text}': expected key=value after the first comma`);
-      bare = part.trim();
-    } else {
-      keys.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  const value = new FaultValue(rest, text, where);
+  const fault = faultOfKind(kind, { name: name ?? kind, direction, toxicity }, value, where);
+  value.checkAllTaken();
+  return fault;
+}
+
+/** The VALUE[,key=value…] part of a fault: the bare value and the keys, each taken once. */
+class FaultValue {
+  /** The value before the first comma, when it is not a key=value. */
+  readonly bare: string | undefined;
+  /** key=value pairs not taken yet. */
+  private readonly keys = new Map<string, string>();
+
+  constructor(rest: string, private readonly text: string, private readonly where: string) {
+    const parts = rest === '' || rest === 'on' ? [] : rest.split(',');
+    let bare: string | undefined;
+    for (const [i, part] of parts.entries()) {
+      const eq = part.indexOf('=');
+      if (eq < 0) {
+        if (i !== 0) throw new ScenarioError(`${where}: '${text}': expected key=value after the first comma`);
+        bare = part.trim();
+      } else {
+        this.keys.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+      }
     }
+    this.bare = bare;
   }
-  const take = (key: string): string | undefined => {
-    const v = keys.get(key);
-    keys.delete(key);
+
+  take(key: string): string | undefined {
+    const v = this.keys.get(key);
+    this.keys.delete(key);
     return v;
-  };
-  const need = (what: string): string => {
-    if (bare === undefined || bare === '') throw new ScenarioError(`${where}: missing ${what} in '${text}'`);
-    return bare;
-  };
-  const common = { name: name ?? kind, direction, toxicity };
-  const prob = (v: string | undefined, dflt: number) => (v === undefined ? dflt : scenarioValue(() => parseProbability(v, `${where} p`)));
-  let fault: Fault;
+  }
+
+  need(what: string): string {
+    if (this.bare === undefined || this.bare === '') throw new ScenarioError(`${this.where}: missing ${what} in '${this.text}'`);
+    return this.bare;
+  }
+
+  prob(v: string | undefined, dflt: number): number {
+    return v === undefined ? dflt : scenarioValue(() => parseProbability(v, `${this.where} p`));
+  }
+
+  checkAllTaken(): void {
+    if (this.keys.size > 0) throw new ScenarioError(`${this.where}: unknown key '${[...this.keys.keys()][0]}' in '${this.text}'`);
+  }
+}
+
+function faultOfKind(kind: string, common: FaultCommon, value: FaultValue, where: string): Fault {
   switch (kind) {
     case 'latency':
-      fault = { ...common, kind, ms: scenarioValue(() => parseDuration(need('a duration'), where)), jitterMs: scenarioValue(() => parseDuration(take('jitter') ?? '0', `${where} jitter`)) };
-      break;
+      return { ...common, kind, ms: scenarioValue(() => parseDuration(value.need('a duration'), where)), jitterMs: scenarioValue(() => parseDuration(value.take('jitter') ?? '0', `${where} jitter`)) };
     case 'bandwidth': {
-      const bits = scenarioValue(() => parseBitRate(need('a rate (e.g. 1mbit)'), where));
+      const bits = scenarioValue(() => parseBitRate(value.need('a rate (e.g. 1mbit)'), where));
       if (bits <= 0) throw new ScenarioError(`${where}: rate must be above 0`);
-      const link = take('link') ?? 'connection';
+      const link = value.take('link') ?? 'connection';
       if (link !== 'connection' && link !== 'shared') throw new ScenarioError(`${where}: link must be 'connection' or 'shared', got '${link}'`);
-      fault = { ...common, kind, bitsPerSecond: bits, ...(link === 'shared' ? { shared: true } : {}) };
-      break;
+      return { ...common, kind, bitsPerSecond: bits, ...(link === 'shared' ? { shared: true } : {}) };
     }
     case 'stall':
-      fault = { ...common, kind, p: prob(take('p') ?? bare, 0.15), ms: scenarioValue(() => parseDuration(take('ms') ?? '200', `${where} ms`)) };
-      bare = undefined;
-      break;
+      return { ...common, kind, p: value.prob(value.take('p') ?? value.bare, 0.15), ms: scenarioValue(() => parseDuration(value.take('ms') ?? '200', `${where} ms`)) };
     case 'reset-after': {
-      const v = need('a duration or a size (5s, 64kb)');
-      fault = sizeWithUnit.test(v)
+      const v = value.need('a duration or a size (5s, 64kb)');
+      return sizeWithUnit.test(v)
         ? { ...common, kind, afterBytes: scenarioValue(() => parseSize(v, where)) }
         : { ...common, kind, afterMs: scenarioValue(() => parseDuration(v, where)) };
-      break;
     }
     case 'blackhole':
-      fault = bare === undefined ? { ...common, kind } : { ...common, kind, closeAfterMs: scenarioValue(() => parseDuration(bare!, where)) };
-      break;
+      return value.bare === undefined ? { ...common, kind } : { ...common, kind, closeAfterMs: scenarioValue(() => parseDuration(value.bare!, where)) };
     case 'slow-close':
-      fault = { ...common, kind, ms: scenarioValue(() => parseDuration(need('a duration'), where)) };
-      break;
+      return { ...common, kind, ms: scenarioValue(() => parseDuration(value.need('a duration'), where)) };
     case 'slice': {
-      const size = scenarioValue(() => parseSize(need('a size'), where));
+      const size = scenarioValue(() => parseSize(value.need('a size'), where));
       if (size < 1) throw new ScenarioError(`${where}: size must be 1 byte or more`);
-      fault = {
+      return {
         ...common, kind, size,
-        variation: scenarioValue(() => parseSize(take('variation') ?? '0', `${where} variation`)),
-        delayMs: scenarioValue(() => parseDuration(take('delay') ?? '0', `${where} delay`)),
+        variation: scenarioValue(() => parseSize(value.take('variation') ?? '0', `${where} variation`)),
+        delayMs: scenarioValue(() => parseDuration(value.take('delay') ?? '0', `${where} delay`)),
       };
-      break;
     }
     case 'limit-data':
-      fault = { ...common, kind, bytes: scenarioValue(() => parseSize(need('a size'), where)) };
-      break;
+      return { ...common, kind, bytes: scenarioValue(() => parseSize(value.need('a size'), where)) };
     case 'rst-stream':
-      fault = { ...common, kind, p: prob(take('p') ?? bare, 1), code: parseH2Code(take('code') ?? 'REFUSED_STREAM', where) };
-      bare = undefined;
-      break;
+      return { ...common, kind, p: value.prob(value.take('p') ?? value.bare, 1), code: parseH2Code(value.take('code') ?? 'REFUSED_STREAM', where) };
     case 'goaway-after': {
-      const v = need('a stream count or a duration (100, 10s)');
-      const code = parseH2Code(take('code') ?? 'NO_ERROR', where);
-      fault = /^\d+$/.test(v)
+      const v = value.need('a stream count or a duration (100, 10s)');
+      const code = parseH2Code(value.take('code') ?? 'NO_ERROR', where);
+      return /^\d+$/.test(v)
         ? { ...common, kind, streams: scenarioValue(() => parseCount(v, where)), code }
         : { ...common, kind, afterMs: scenarioValue(() => parseDuration(v, where)), code };
-      break;
     }
     case 'withhold-window-update':
-      fault = { ...common, kind, p: prob(take('p') ?? bare, 1) };
-      bare = undefined;
-      break;
+      return { ...common, kind, p: value.prob(value.take('p') ?? value.bare, 1) };
     case 'delay-settings-ack':
-      fault = { ...common, kind, ms: scenarioValue(() => parseDuration(need('a duration'), where)) };
-      break;
+      return { ...common, kind, ms: scenarioValue(() => parseDuration(value.need('a duration'), where)) };
     case 'drop-ping-ack':
-      fault = { ...common, kind, p: prob(take('p') ?? bare, 1) };
-      bare = undefined;
-      break;
+      return { ...common, kind, p: value.prob(value.take('p') ?? value.bare, 1) };
     default:
       throw new ScenarioError(`unknown fault '${kind}'`);
   }
-  if (keys.size > 0) throw new ScenarioError(`${where}: unknown key '${[...keys.keys()][0]}' in '${text}'`);
-  return fault;
 }
 
 /**

@@ -14,6 +14,7 @@ import type { Endpoint } from './endpoint.js';
 import type { OutlierDetector } from './outlier-detection.js';
 import { isConnectFailure, type RequestRun } from './request-run.js';
 import type { ClientResponse } from './response.js';
+import { isGrpcBreakerFailure } from './grpc-response.js';
 import type { RetryBudget } from './retry-budget.js';
 import { backoffDelay, isIdempotentMethod, isRetryable, isUnprocessed, type BackoffOptions } from './retry-policy.js';
 
@@ -59,7 +60,17 @@ export class AttemptAccounting {
   /** An attempt got its response headers: the breaker and the endpoint learn how it went. */
   succeeded(endpoint: Endpoint, permit: BreakerPermit, res: ClientResponse): void {
     endpoint.inFlight--;
-    const failed = this.o.isFailureStatus(res.status);
+    const grpc = res.grpc;
+    if (grpc !== undefined) {
+      // A gRPC call is judged by its grpc-status, which may come only with the trailers.
+      grpc.onStatus((status) => this.judged(endpoint, permit, isGrpcBreakerFailure(status.code)));
+      return;
+    }
+    this.judged(endpoint, permit, this.o.isFailureStatus(res.status));
+  }
+
+  /** The breaker, failover and outlier detection learn whether the attempt failed. */
+  private judged(endpoint: Endpoint, permit: BreakerPermit, failed: boolean): void {
     endpoint.breaker.record(permit, failed);
     if (failed) endpoint.noteFailure();
     else endpoint.noteSuccess();

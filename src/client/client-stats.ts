@@ -27,6 +27,8 @@ export function buildStats(c: H2Client): ClientStats {
   });
   return {
     endpoints,
+    keepalive: c.keepalive?.stats() ?? null,
+    grpcRetries: c.grpcRetries,
     requests: c.requests,
     retries: c.accounting.retries,
     transparentRetries: c.accounting.transparentRetries,

@@ -19,6 +19,9 @@ import { Race, type RaceHost } from './attempt-race.js';
 import { HedgePolicy } from './hedge-policy.js';
 import { OutlierDetector } from './outlier-detection.js';
 import { buildStats } from './client-stats.js';
+import { unaryCall, type UnaryDefaults, type UnaryOptions, type UnaryResult } from './grpc-unary.js';
+import { KeepaliveState } from './keepalive.js';
+import { GrpcClientMetrics } from './grpc-metrics.js';
 
 /**
  * `h2doctor/client`: a pooled HTTP/2 client over node:http2 that keeps reusing connections
@@ -64,6 +67,11 @@ export class H2Client implements RaceHost {
   private readonly listeners: Listeners = { breaker: new Set(), leak: new Set(), ejection: new Set() };
   private closed = false;
   requests = 0;
+  /** gRPC keep-alive (the `keepalive` option), shared by every session; undefined: plain PINGs. */
+  readonly keepalive: KeepaliveState | undefined;
+  /** What `unary()` needs; `grpcRetries` counts its status-driven retries. */
+  private readonly unaryDefaults: UnaryDefaults;
+  grpcRetries = 0;
 
   constructor(options: ClientOptions) {
     if (!options || !Array.isArray(options.endpoints) || options.endpoints.length === 0) throw new ConfigError('createClient needs at least one endpoint');
@@ -86,7 +94,14 @@ export class H2Client implements RaceHost {
       wentDark: (e: Endpoint) => this.rescue(e),
     };
     const resolution = { refreshMs: options.dnsRefreshMs, lookup: options.lookup, servers: options.dnsServers };
-    this.endpoints = options.endpoints.map((config) => new Endpoint(config, options.tls ?? {}, options.pool ?? {}, options.breaker ?? {}, this.clock, ejectionMs, events, resolution));
+    this.keepalive = options.keepalive === undefined ? undefined : new KeepaliveState(options.keepalive);
+    const pool = this.keepalive === undefined ? options.pool ?? {} : { ...options.pool, keepalive: this.keepalive };
+    this.unaryDefaults = {
+      timeoutMs: this.timeoutMs, maxAttempts: Math.max(1, Math.floor(options.retry?.maxAttempts ?? 3)),
+      backoff: { baseMs: options.retry?.baseMs, maxMs: options.retry?.maxMs }, random, onRetry: () => { this.grpcRetries++; },
+      metrics: options.grpcMetrics === undefined ? undefined : new GrpcClientMetrics(options.grpcMetrics, () => this.keepalive?.tooManyPingsGoaways ?? 0),
+    };
+    this.endpoints = options.endpoints.map((config) => new Endpoint(config, options.tls ?? {}, pool, options.breaker ?? {}, this.clock, ejectionMs, events, resolution));
     this.endpointCount = this.endpoints.length;
     for (const e of this.endpoints) e.breaker.onStateChange((t) => this.emit('breaker', { endpoint: e.url, ...t }));
     this.outlier = options.outlier ? new OutlierDetector(options.outlier, this.endpoints, this.clock) : undefined;
@@ -126,6 +141,11 @@ export class H2Client implements RaceHost {
    */
   private rescue(endpoint: Endpoint): void {
     endpoint.pool.cancelInFlight(new EndpointDarkError(`${endpoint.url} went dark (health check failed) with the request in flight`), false);
+  }
+
+  /** One gRPC unary call (grpc-unary.ts): resolves with the response message, rejects with GrpcStatusError. */
+  unary(options: UnaryOptions): Promise<UnaryResult> {
+    return unaryCall(this, this.unaryDefaults, options);
   }
 
   /** Sends a request; resolves with the response once its headers arrived. */

@@ -6,6 +6,7 @@ import type { BodyLeakDetector, PendingBody } from './body-leak.js';
 import type { Cancellable, CancelSlot } from './pool.js';
 import { bodyStreamClosed, ClientResponse, newExchangeState, startReadAhead, type ExchangeState } from './response.js';
 import { UNPROCESSED } from './retry-policy.js';
+import { watchGrpcResponse } from './grpc-response.js';
 import type { PooledSession, SessionExchange } from './session.js';
 
 /**
@@ -144,7 +145,9 @@ function onStreamResponse(this: StreamWithExchange, responseHeaders: http2.Incom
   const pending: PendingBody = { stream: this, path: ex.run.path, receivedAt: shared.clock.now(), consumed: false };
   ex.pending = pending;
   const response = new ClientResponse(this, responseHeaders, ex.endpoint, ex.attempt, pending, shared.leaks, state);
-  if (this.endAfterHeaders || (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0) {
+  const endStream = this.endAfterHeaders || (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
+  response.grpc = watchGrpcResponse(this, responseHeaders, endStream);
+  if (endStream) {
     // No body (HEAD, 204, 304): nothing to leak; let the stream finish on its own.
     pending.consumed = true;
     this.resume();

@@ -28,3 +28,7 @@ export { deriveBreakerOptions } from './breaker-tuning.js';
 export type { BreakerTuning, BreakerTuningOptions, LatencyProfile } from './breaker-tuning.js';
 export { deriveHedgeOptions } from './hedge-tuning.js';
 export type { HedgeTuning, HedgeTuningOptions } from './hedge-tuning.js';
+export type { UnaryOptions, UnaryResult } from './grpc-unary.js';
+export type { KeepaliveOptions, KeepaliveStats } from './keepalive.js';
+export { GrpcStatusError } from '../errors.js';
+export type { GrpcClientMetricsOptions } from './grpc-metrics.js';

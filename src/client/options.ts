@@ -1,3 +1,5 @@
+import type { GrpcClientMetricsOptions } from './grpc-metrics.js';
+import type { KeepaliveOptions, KeepaliveStats } from './keepalive.js';
 import type { Clock } from '../clock.js';
 import type { BreakerOpenError, H2DoctorError, NoHealthyEndpointError } from '../errors.js';
 import type { Random } from '../random.js';
@@ -32,6 +34,10 @@ export interface RetryOptions extends BackoffOptions {
 }
 
 export interface ClientOptions {
+  /** gRPC keep-alive (keepalive.ts): PING interval, ack timeout, PINGs with no call open. Replaces pool.pingIntervalMs/pingTimeoutMs. */
+  keepalive?: KeepaliveOptions;
+  /** Prometheus metrics of unary() calls, go-grpc-prometheus names (grpc-metrics.ts), into this registry. */
+  grpcMetrics?: GrpcClientMetricsOptions;
   endpoints: EndpointConfig[];
   tls?: SessionTlsOptions;
   pool?: PoolOptions;
@@ -117,6 +123,10 @@ export interface EndpointStats extends PoolStats {
 
 export interface ClientStats {
   endpoints: EndpointStats[];
+  /** gRPC keep-alive: the PING interval now and too_many_pings GOAWAYs received; null without the `keepalive` option. */
+  keepalive: KeepaliveStats | null;
+  /** unary() calls retried after UNAVAILABLE (transparent retries are in transparentRetries). */
+  grpcRetries: number;
   /** Requests started (first attempts). */
   requests: number;
   /** Retries taken (all endpoints). */

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import { ClientClosedError, ConnectError, type H2DoctorError } from '../errors.js';
+import type { KeepaliveState } from './keepalive.js';
 import { UNPROCESSED } from './retry-policy.js';
 import { PooledSession, type RetireReason, type SessionTlsOptions } from './session.js';
 
@@ -22,6 +23,8 @@ export interface PoolOptions {
   maxRequestsPerSession?: number;
   /** Sessions per endpoint at most; beyond that requests queue. Default 10. */
   maxSessions?: number;
+  /** Set by the client from its `keepalive` option (gRPC keep-alive); overrides the PING settings. */
+  keepalive?: KeepaliveState;
   /** Streams per session at most when the peer allows more. Default 1000. */
   maxStreamsPerSession?: number;
   /** TCP + TLS + SETTINGS within this. Default 5 000 ms. */
@@ -92,7 +95,9 @@ export class EndpointPool {
   private readonly waiters: Waiter[] = [];
   private tlsTicket: Buffer | undefined;
   private closed = false;
-  private readonly opts: Required<PoolOptions>;
+  private readonly opts: Required<Omit<PoolOptions, 'keepalive'>>;
+  /** The client's gRPC keep-alive state, shared by its sessions; undefined: plain PINGs. */
+  private readonly keepalive: KeepaliveState | undefined;
   private readonly counters: Omit<PoolStats, 'sessionsOpen' | 'reuseRatio' | 'queued'> = {
     sessionsOpened: 0,
     streams: 0,
@@ -111,6 +116,7 @@ export class EndpointPool {
     /** How new sessions resolve the host name (custom resolution); undefined: getaddrinfo. */
     private readonly lookup: import('node:net').LookupFunction | undefined = undefined,
   ) {
+    this.keepalive = options.keepalive;
     this.opts = {
       idleTimeoutMs: options.idleTimeoutMs ?? 50_000,
       pingIntervalMs: options.pingIntervalMs ?? 10_000,
@@ -290,6 +296,7 @@ export class EndpointPool {
         maxRequests: this.opts.maxRequestsPerSession,
         pingIntervalMs: this.opts.pingIntervalMs,
         pingTimeoutMs: this.opts.pingTimeoutMs,
+        keepalive: this.keepalive,
         idleTimeoutMs: this.opts.idleTimeoutMs,
         connectTimeoutMs: this.opts.connectTimeoutMs,
         clock: this.clock,

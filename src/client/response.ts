@@ -1,3 +1,4 @@
+import type { GrpcOutcome } from './grpc-response.js';
 import type http2 from 'node:http2';
 import { Readable } from 'node:stream';
 import { ConnectionClosedError, H2ErrorCode, StreamResetError, type H2DoctorError } from '../errors.js';
@@ -123,6 +124,8 @@ export class ClientResponse {
   readonly endpoint: string;
   /** Attempts it took (1 = no retry). */
   readonly attempts: number;
+  /** For a gRPC response (`content-type: application/grpc`), its status once the call ends. */
+  grpc: GrpcOutcome | undefined = undefined;
 
   constructor(
     private readonly stream: http2.ClientHttp2Stream,

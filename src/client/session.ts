@@ -2,6 +2,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Clock } from '../clock.js';
+import type { KeepaliveState } from './keepalive.js';
 import { ConnectionClosedError, fromSystemError, H2ErrorCode, TimeoutError, type H2DoctorError } from '../errors.js';
 
 /**
@@ -37,6 +38,8 @@ export interface SessionOptions {
   maxRequests: number;
   /** PING every this many ms (0 = never). */
   pingIntervalMs: number;
+  /** gRPC keep-alive (keepalive.ts): overrides the PING interval and timeout when set. */
+  keepalive?: KeepaliveState;
   /** Retire and destroy the session if a PING is not acknowledged within this. */
   pingTimeoutMs: number;
   /** Close the session after this long with no stream open. */
@@ -171,14 +174,15 @@ export class PooledSession {
     this.ready.catch(() => {});
 
     this.h2.on('remoteSettings', (settings) => this.onRemoteSettings(settings));
-    this.h2.on('goaway', (code: number, lastStreamId: number) => this.onGoaway(code, lastStreamId));
+    this.h2.on('goaway', (code: number, lastStreamId: number, data?: Buffer) => this.onGoaway(code, lastStreamId, data));
     this.h2.on('error', (err: Error) => {
       if (!this.isReady) this.connectError ??= fromSystemError(err, `connect ${origin.host}`);
       this.retire('error');
     });
     this.h2.on('close', () => this.onClose());
-    if (options.pingIntervalMs > 0) {
-      this.pingTimer = setInterval(() => this.ping(), options.pingIntervalMs);
+    const pingIntervalMs = options.keepalive?.timeMs ?? options.pingIntervalMs;
+    if (pingIntervalMs > 0) {
+      this.pingTimer = setInterval(() => this.ping(), pingIntervalMs);
       this.pingTimer.unref();
     }
     this.armIdleTimer();
@@ -275,7 +279,8 @@ export class PooledSession {
     if (this.active === 0) this.h2.unref();
   }
 
-  private onGoaway(code: number, lastStreamId: number): void {
+  private onGoaway(code: number, lastStreamId: number, data: Buffer | undefined): void {
+    if (this.options.keepalive?.onGoaway(code, data) === true) keepStreamsAfterGoaway(this.h2);
     // RFC 9113 §6.8: streams above lastStreamId were not processed; node (nghttp2) closes them
     // with REFUSED_STREAM, and the request layer retries them on another session.
     this.goawayCode = code;
@@ -312,13 +317,16 @@ export class PooledSession {
 
   private ping(): void {
     if (!this.isReady || this.pingDeadline !== undefined || this.h2.destroyed || this.h2.closed) return;
+    // gRPC keep-alive without permitWithoutCalls: no PING on a connection with no call open.
+    const keepalive = this.options.keepalive;
+    if (keepalive !== undefined && !keepalive.permitWithoutCalls && this.active === 0) return;
     this.pingDeadline = setTimeout(() => {
       this.pingDeadline = undefined;
       // RFC 9113 §6.7: a peer that does not ACK a PING is not reading the connection;
       // streams on it will not complete, so fail them now and let idempotent ones retry.
       this.destroy(
         'ping-timeout',
-        new ConnectionClosedError(`${this.options.origin.host}: PING not acknowledged within ${this.options.pingTimeoutMs} ms`, { h2Code: H2ErrorCode.NO_ERROR }),
+        new ConnectionClosedError(`${this.options.origin.host}: PING not acknowledged within ${this.options.keepalive?.timeoutMs ?? this.options.pingTimeoutMs} ms`, { h2Code: H2ErrorCode.NO_ERROR }),
       );
     }, this.options.pingTimeoutMs);
     this.pingDeadline.unref();
@@ -342,4 +350,19 @@ export class PooledSession {
     this.pingTimer = undefined;
     this.pingDeadline = undefined;
   }
+}
+
+/**
+ * Node destroys a session on any GOAWAY with an error code (lib/internal/http2/core.js,
+ * onGoawayData), right after emitting 'goaway', which would cut the calls at or below
+ * last-stream-id that the server may still finish (RFC 9113 §6.8). For too_many_pings the
+ * connection is fine, only retired: the one destroy that follows becomes a graceful close.
+ */
+function keepStreamsAfterGoaway(h2: http2.ClientHttp2Session): void {
+  const destroy = h2.destroy;
+  h2.destroy = function closeInstead(this: http2.ClientHttp2Session) {
+    this.destroy = destroy;
+    if (!this.closed) this.close();
+    return this;
+  } as typeof destroy;
 }

@@ -2,6 +2,8 @@ import { monotonicClock } from '../clock.js';
 import { createLabPki } from './certs.js';
 import { runScenario, type Calibration, type ScenarioMeasurement } from './run-scenario.js';
 import { fullSize, quickSize, scenarios, selectScenarios, type ScenarioName } from './scenarios.js';
+import { consistencyFull, consistencyQuick } from './consistency/run-consistency.js';
+import { isConsistencyScenario, runConsistencyReport } from './consistency/lab-entry.js';
 import { scenarioReport, evaluateTargets, type LabReport, type ScenarioReport } from './verdict.js';
 
 export interface LabOptions {
@@ -13,6 +15,8 @@ export interface LabOptions {
   seed?: number;
   /** Probe the order service in each scenario (default true). */
   probe?: boolean;
+  /** The consistency scenarios' database: a postgres:// URL (default: SQLite in a temporary folder). */
+  db?: string;
 }
 
 /** Lab progress, for the CLI's progress line. */
@@ -36,11 +40,20 @@ export async function runLab(options: LabOptions = {}, onEvent?: (e: LabEvent) =
 
   // One unmeasured healthy pass warms the JIT (and calibrates the breaker when healthy itself
   // is not among the scenarios), so the first scenario measured is not also the first run.
-  const warm = await runScenario({ spec: scenarios.healthy, size: { ...size, requests: size.warmupRequests, clientRequests: size.warmupRequests }, pki, seed, probe: false, signal });
-  if (!names.includes('healthy')) calibration = warm.calibration;
+  // (The consistency scenarios measure data, not latency: they alone need no warm-up.)
+  if (names.some((n) => !isConsistencyScenario(n))) {
+    const warm = await runScenario({ spec: scenarios.healthy, size: { ...size, requests: size.warmupRequests, clientRequests: size.warmupRequests }, pki, seed, probe: false, signal });
+    if (!names.includes('healthy')) calibration = warm.calibration;
+  }
   for (const [index, name] of names.entries()) {
     signal?.throwIfAborted();
     onEvent?.({ type: 'scenario-start', name, index, total: names.length });
+    if (isConsistencyScenario(name)) {
+      const report = await runConsistencyReport(name, options.quick ? consistencyQuick : consistencyFull, seed, options.db, signal);
+      reports.push(report);
+      onEvent?.({ type: 'scenario-end', name, report });
+      continue;
+    }
     const m: ScenarioMeasurement = await runScenario({
       spec: scenarios[name],
       size,

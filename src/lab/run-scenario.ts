@@ -172,34 +172,38 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
       client: { windowBytes: benchOptions.windowSize, pingIntervalMs: benchOptions.pingIntervalMs, loadMs },
       wallMs: since(t0),
     };
-    if (caller.protected) {
-      const stats = caller.protected.client.stats();
-      // Breaker and fallback counts matter where the scenario is about them.
-      if (spec.inventorySpike > 0 || spec.killZoneAt > 0) {
-        measurement.breakerOpens = stats.endpoints.reduce((n, e) => n + e.breaker.opens, 0);
-        measurement.fallbacks = caller.protected.fallbacks();
-        measurement.hedges = stats.hedges;
-        measurement.hedgesWon = stats.hedgesWon;
-        measurement.rescued = stats.rescued;
-      }
-      if (spec.killZoneAt > 0) {
-        // Failover measured end to end: from the moment zone a died to the first answer
-        // order got from zone b (not the client's own bookkeeping).
-        const killedAt = killer?.killedAt(), firstB = caller.protected.firstAnswerAt.get('b');
-        if (killedAt !== undefined && firstB !== undefined) measurement.failoverMs = firstB - killedAt;
-        measurement.clientFailovers = stats.failoverHistory.length;
-      }
-      if (spec.name === 'healthy') {
-        measurement.calibration = {
-          inventoryLatenciesMs: [...caller.protected.latenciesMs],
-          inventoryCallsPerSecond: caller.protected.latenciesMs.length / Math.max(0.001, loadMs / 1000),
-        };
-      }
-    }
+    if (caller.protected) addClientMeasures(measurement, caller.protected, killer?.killedAt(), loadMs);
     if (caller.tuning) measurement.breakerTuning = caller.tuning;
     return measurement;
   } finally {
     for (const close of closers.reverse()) await close().catch(() => {});
+  }
+}
+
+/** What the protected caller saw: breaker opens, fallbacks, hedges, failover, the healthy calibration. */
+function addClientMeasures(measurement: ScenarioMeasurement, caller: ProtectedCaller, killedAt: number | undefined, loadMs: number): void {
+  const spec = measurement.spec;
+  const stats = caller.client.stats();
+  // Breaker and fallback counts matter where the scenario is about them.
+  if (spec.inventorySpike > 0 || spec.killZoneAt > 0) {
+    measurement.breakerOpens = stats.endpoints.reduce((n, e) => n + e.breaker.opens, 0);
+    measurement.fallbacks = caller.fallbacks();
+    measurement.hedges = stats.hedges;
+    measurement.hedgesWon = stats.hedgesWon;
+    measurement.rescued = stats.rescued;
+  }
+  if (spec.killZoneAt > 0) {
+    // Failover measured end to end: from the moment zone a died to the first answer
+    // order got from zone b (not the client's own bookkeeping).
+    const firstB = caller.firstAnswerAt.get('b');
+    if (killedAt !== undefined && firstB !== undefined) measurement.failoverMs = firstB - killedAt;
+    measurement.clientFailovers = stats.failoverHistory.length;
+  }
+  if (spec.name === 'healthy') {
+    measurement.calibration = {
+      inventoryLatenciesMs: [...caller.latenciesMs],
+      inventoryCallsPerSecond: caller.latenciesMs.length / Math.max(0.001, loadMs / 1000),
+    };
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ClientProfileName } from './client-profile.js';
+import { consistencyTitles } from './consistency/constants.js';
 /**
  * The lab's scenarios: the incident and its fixes, as data. The runner turns each spec into
  * real processes-in-one (services, chaos proxies, load), so every number comes from a
@@ -11,6 +12,8 @@ export const scenarioNames = [
   'inventory-spike',
   'inventory-spike-protected',
   'zone-failover',
+  'dual-write',
+  'wal-reconciled',
 ] as const;
 export type ScenarioName = (typeof scenarioNames)[number];
 
@@ -127,6 +130,9 @@ export const scenarios: Record<ScenarioName, ScenarioSpec> = {
     inventoryCaller: 'failover',
     killZoneAt: 0.4,
   },
+  // Consistency scenarios (src/lab/consistency): their own processes and databases; the load fields are unused.
+  'dual-write': { ...base, name: 'dual-write', title: consistencyTitles['dual-write'] },
+  'wal-reconciled': { ...base, name: 'wal-reconciled', title: consistencyTitles['wal-reconciled'] },
 };
 
 /** Parses `--only a,b` into scenario names, in lab order. */

@@ -1,3 +1,5 @@
+import type { ConsistencyCounts } from './consistency/run-consistency.js';
+import { consistencyTargets } from './consistency/report.js';
 import type { Finding } from '../diagnose/finding.js';
 import { formatBytes, formatMs, formatPercent } from '../units.js';
 import type { ScenarioMeasurement } from './run-scenario.js';
@@ -52,6 +54,8 @@ export interface ScenarioReport {
   findings: Pick<Finding, 'id' | 'severity' | 'title'>[];
   mechanism: string;
   wallMs: number;
+  /** Consistency scenarios only (dual-write, wal-reconciled): the SQL comparison of the two databases. */
+  consistency?: ConsistencyCounts;
 }
 
 export interface TargetCheck {
@@ -123,6 +127,9 @@ const pct = (part: number, whole: number) => `${((part / Math.max(whole, 1)) * 1
 function mechanism(r: ScenarioReport, m: ScenarioMeasurement): string {
   const p99 = formatMs(r.latency.p99);
   switch (r.name) {
+    case 'dual-write':
+    case 'wal-reconciled':
+      return ''; // built by src/lab/consistency/report.ts
     case 'healthy':
       return `${r.requests} requests over ${r.connectionsOpened} reused connections (reuse ${formatPercent(r.reuseRate)}), no push: P99 ${p99} is the service itself.`;
     case 'push-abuse':
@@ -178,6 +185,7 @@ export function evaluateTargets(reports: ScenarioReport[]): TargetCheck[] {
     const bad = fixed.findings.filter((f) => f.severity !== 'info');
     checks.push({ target: 'probe of fixed finds no warn or error', met: bad.length === 0, measured: bad.map((f) => `${f.id} (${f.severity})`).join(', ') || 'none' });
   }
+  checks.push(...consistencyTargets(reports));
   return checks;
 }
 

@@ -58,6 +58,20 @@ function looksLikeTls(b: Buffer): boolean {
   return b.length >= 3 && (b[0] === 0x15 || b[0] === 0x16) && b[1] === 0x03;
 }
 
+/** Why the server's SETTINGS never came, as the one error the user sees. */
+function prefaceFailure(where: string, firstBytes: Buffer | null, tls: boolean, end: ConnectionEnd, err?: Error): H2DoctorError {
+  const b = firstBytes;
+  if (b && /^HTTP\/1\.[01] /.test(b.subarray(0, 9).toString('latin1'))) {
+    return new NotHttp2Error(`${where} answered the HTTP/2 preface with HTTP/1.x (${b.subarray(0, b.indexOf(13) > 0 ? b.indexOf(13) : 20).toString('latin1')})`);
+  }
+  if (b && !tls && looksLikeTls(b)) return new TlsError(`${where} speaks TLS: use https:// instead of http://`);
+  if (end.goaway) {
+    return new ConnectionClosedError(`${where} sent GOAWAY before its SETTINGS`, { h2Code: end.goaway.errorCode, lastStreamId: end.goaway.lastStreamId });
+  }
+  if (err) return fromSystemError(err, `HTTP/2 session with ${where}`);
+  return new ConnectionClosedError(`${where} closed the connection before sending its SETTINGS${tls ? '' : ' (a TLS port? use https://)'}`);
+}
+
 /**
  * Opens transport, tap and session, and waits for the server's SETTINGS (the server preface,
  * RFC 9113 §3.4). ALPN other than h2 is a NotHttp2Error carrying the selected protocol.
@@ -117,22 +131,7 @@ export async function openConnection(ctx: ConnectionContext, options: OpenOption
   session.on('close', () => { closing = true; });
 
   await boundedStep(`HTTP/2 session with ${where}`, ctx.timeoutMs, () => new Promise<void>((resolve, reject) => {
-    const fail = (err?: Error) => {
-      const b = firstBytes as Buffer | null;
-      let e: H2DoctorError;
-      if (b && /^HTTP\/1\.[01] /.test(b.subarray(0, 9).toString('latin1'))) {
-        e = new NotHttp2Error(`${where} answered the HTTP/2 preface with HTTP/1.x (${b.subarray(0, b.indexOf(13) > 0 ? b.indexOf(13) : 20).toString('latin1')})`);
-      } else if (b && !transport.tls && looksLikeTls(b)) {
-        e = new TlsError(`${where} speaks TLS: use https:// instead of http://`);
-      } else if (end.goaway) {
-        e = new ConnectionClosedError(`${where} sent GOAWAY before its SETTINGS`, { h2Code: end.goaway.errorCode, lastStreamId: end.goaway.lastStreamId });
-      } else if (err) {
-        e = fromSystemError(err, `HTTP/2 session with ${where}`);
-      } else {
-        e = new ConnectionClosedError(`${where} closed the connection before sending its SETTINGS${transport.tls ? '' : ' (a TLS port? use https://)'}`);
-      }
-      reject(e);
-    };
+    const fail = (err?: Error) => reject(prefaceFailure(where, firstBytes, transport.tls !== null, end, err));
     session.once('remoteSettings', () => resolve());
     session.once('error', fail);
     session.once('close', () => fail());

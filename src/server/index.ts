@@ -19,4 +19,5 @@ export type { LoopDelaySummary } from './runtime-pauses.js';
 export type { GracefulCloseOptions, GracefulCloseResult } from './graceful-close.js';
 export type { CompatHandler, CompatResponse } from './handlers.js';
 export type { SessionCloseReason } from './stats.js';
+export type { KeepalivePolicy, KeepaliveCounters } from './keepalive-policy.js';
 export { PushDeniedError } from '../errors.js';

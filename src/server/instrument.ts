@@ -7,6 +7,7 @@ import { hookStreamEmit } from './emit-hook.js';
 import { closeGracefully, type GracefulCloseOptions, type GracefulCloseResult } from './graceful-close.js';
 import { createMetricsHandler, createSnapshotHandler, type CompatHandler } from './handlers.js';
 import { startKeepalivePing } from './keepalive-ping.js';
+import { KeepaliveEnforcer, registerKeepaliveMetrics, resolveKeepalivePolicy, type KeepalivePolicy } from './keepalive-policy.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
 import { RequestProfiler, resolveProfileOptions, type ProfileOptions } from './profiler.js';
 import { PushLogLimiter, resolvePushPolicy, type PushOption } from './push-policy.js';
@@ -66,6 +67,12 @@ export interface InstrumentOptions {
   otel?: boolean;
   /** Send a PING to every session this often and record the RTT (default: off). */
   pingIntervalMs?: number;
+  /**
+   * Enforce a gRPC keep-alive policy on clients' PINGs, as grpc-go and C-core servers do:
+   * too many early PINGs get GOAWAY ENHANCE_YOUR_CALM `too_many_pings` (keepalive-policy.ts).
+   * Defaults of a given object: grpc-go's (5 min, false, 2). Default: off.
+   */
+  keepalivePolicy?: Partial<KeepalivePolicy>;
   /** Where push log lines go (default: stderr). */
   log?: (line: string) => void;
   /** Clock for durations (default: performance.now()). GC overlap assumes that timeline. */
@@ -108,6 +115,7 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
   const clock = options.clock ?? monotonicClock;
   // Options that can be refused are checked before anything registers metrics or starts timers.
   const policy = resolvePushPolicy(options.push);
+  const keepalivePolicy = resolveKeepalivePolicy(options.keepalivePolicy);
   const routes = new RouteLabeler(options.route ?? defaultRoute, options.maxRoutes ?? 100);
   const profile = profileOptions(options);
   if (options.timeline === true && options.slowRequests === false) throw new ConfigError('timeline needs slowRequests: timelines are kept for slow requests');
@@ -122,13 +130,17 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
     profiler: profile === undefined ? undefined : new RequestProfiler(profile, ++profilers), timelines, spans,
   });
   const sessions = new SessionTracker(stats, metrics);
+  const keepalive = keepalivePolicy === undefined ? undefined : new KeepaliveEnforcer(keepalivePolicy, clock);
+  if (keepalive !== undefined) registerKeepaliveMetrics(keepalive.counters, metrics.registry, options.metrics?.prefix ?? 'h2_');
   const requests = new RequestTracker({
     policy, stats, clock, pushLog: new PushLogLimiter(clock), log, metrics, sessions, routes, slow, ...traceParts(options.trace),
   });
   let detached = false;
 
   function onSession(session: ServerHttp2Session): void {
-    if (!detached) sessions.recordOf(session as RecordedSession);
+    if (detached) return;
+    const rec = sessions.recordOf(session as RecordedSession);
+    keepalive?.watch(session, () => rec.streamsOpen);
   }
   server.prependListener('session', onSession);
   if (timelines !== undefined) {
@@ -144,7 +156,7 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
     registry: metrics.registry,
     metricsHandler: createMetricsHandler(metrics.registry),
     snapshotHandler: createSnapshotHandler(() => doctor.snapshot()),
-    snapshot: () => buildSnapshot(stats, slow?.log, slow?.runtime),
+    snapshot: () => buildSnapshot(stats, slow?.log, slow?.runtime, keepalive?.counters),
     onSlowRequest: (listener) => (slow === undefined ? () => undefined : slow.subscribe(listener)),
     async close(closeOptions, signal) {
       sessions.closing = true;
@@ -166,6 +178,7 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
       }
       if (spans !== undefined) server.removeListener('stream', spans.onStream);
       stopPing?.();
+      if (keepalive !== undefined) for (const s of sessions.sessions) keepalive.unwatch(s);
       slow?.stop();
       requests.release();
     },

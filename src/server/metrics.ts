@@ -47,7 +47,81 @@ export function createServerMetrics(stats: ServerStats, options: ServerMetricsOp
     return p + n;
   };
 
-  // Every counter below is a view of `stats`: reset, then set from the totals at scrape.
+  registerStatsViews(stats, name, registers);
+
+  const buckets = options.durationBuckets ?? defaultDurationBuckets;
+  const duration = new LabelledHistogram(name('request_duration_seconds'),
+    'From request headers received to stream closed, by route and status.', ['route', 'status'], buckets);
+  const ttfb = new LabelledHistogram(name('request_ttfb_seconds'),
+    'From request headers received to response headers sent, by route and status.', ['route', 'status'], buckets);
+  duration.register(registry);
+  ttfb.register(registry);
+  const sessionStreams = new Histogram({
+    name: name('session_streams'), help: 'Request streams a session carried, observed when it closes.',
+    buckets: streamsPerSessionBuckets, registers,
+  });
+  const pingRtt = new Histogram({
+    name: name('ping_rtt_seconds'), help: 'PING round-trip time per session (only with pingIntervalMs).',
+    buckets: pingBuckets, registers,
+  });
+
+  /**
+   * Series per route, then status code; bounded because routes are capped (route-label.ts)
+   * and status codes are three digits. Keyed by the number, so the label string is made
+   * once per series rather than looked up per request.
+   */
+  const children = new Map<string, Map<number, { duration: HistogramSeries; ttfb: HistogramSeries }>>();
+  /**
+   * The series of the last (route, status) observed. Route labels are the labeler's own
+   * strings, so the check is two identity comparisons, and back-to-back requests to the same
+   * route with the same status are the common case: it spares them both Map lookups.
+   */
+  let lastRoute: string | undefined;
+  let lastStatus = -1;
+  let lastChild: { duration: HistogramSeries; ttfb: HistogramSeries } | undefined;
+
+  return {
+    registry,
+    observeRequest(route, status, durationSeconds, ttfbSeconds) {
+      if (route === lastRoute && status === lastStatus) {
+        lastChild!.duration.observe(durationSeconds);
+        if (ttfbSeconds !== undefined) lastChild!.ttfb.observe(ttfbSeconds);
+        return;
+      }
+      let byStatus = children.get(route);
+      if (byStatus === undefined) {
+        byStatus = new Map();
+        children.set(route, byStatus);
+      }
+      let child = byStatus.get(status);
+      if (child === undefined) {
+        const label = status === 0 ? 'none' : String(status);
+        child = { duration: duration.series([route, label]), ttfb: ttfb.series([route, label]) };
+        byStatus.set(status, child);
+      }
+      lastRoute = route;
+      lastStatus = status;
+      lastChild = child;
+      child.duration.observe(durationSeconds);
+      if (ttfbSeconds !== undefined) child.ttfb.observe(ttfbSeconds);
+    },
+    observeSessionClose(streams) {
+      sessionStreams.observe(streams);
+    },
+    observePingRtt(seconds) {
+      pingRtt.observe(seconds);
+    },
+    unregister() {
+      for (const n of names) registry.removeSingleMetric(n);
+    },
+  };
+}
+
+/**
+ * The counters and gauges, each a view of `stats`: reset, then set from the totals at scrape,
+ * so the hot path only increments plain numbers.
+ */
+function registerStatsViews(stats: ServerStats, name: (n: string) => string, registers: Registry[]): void {
   const fill = (metric: Counter<string>, counts: Record<string, number>, label: string, extra: Record<string, string> = {}) => {
     for (const [key, value] of Object.entries(counts)) metric.inc({ ...extra, [label]: key }, value);
   };
@@ -123,71 +197,4 @@ export function createServerMetrics(stats: ServerStats, options: ServerMetricsOp
     name: name('slow_requests_total'), help: 'Requests captured as slow.', registers,
     collect() { this.reset(); this.inc(stats.slowRequests); },
   });
-
-  const buckets = options.durationBuckets ?? defaultDurationBuckets;
-  const duration = new LabelledHistogram(name('request_duration_seconds'),
-    'From request headers received to stream closed, by route and status.', ['route', 'status'], buckets);
-  const ttfb = new LabelledHistogram(name('request_ttfb_seconds'),
-    'From request headers received to response headers sent, by route and status.', ['route', 'status'], buckets);
-  duration.register(registry);
-  ttfb.register(registry);
-  const sessionStreams = new Histogram({
-    name: name('session_streams'), help: 'Request streams a session carried, observed when it closes.',
-    buckets: streamsPerSessionBuckets, registers,
-  });
-  const pingRtt = new Histogram({
-    name: name('ping_rtt_seconds'), help: 'PING round-trip time per session (only with pingIntervalMs).',
-    buckets: pingBuckets, registers,
-  });
-
-  /**
-   * Series per route, then status code; bounded because routes are capped (route-label.ts)
-   * and status codes are three digits. Keyed by the number, so the label string is made
-   * once per series rather than looked up per request.
-   */
-  const children = new Map<string, Map<number, { duration: HistogramSeries; ttfb: HistogramSeries }>>();
-  /**
-   * The series of the last (route, status) observed. Route labels are the labeler's own
-   * strings, so the check is two identity comparisons, and back-to-back requests to the same
-   * route with the same status are the common case: it spares them both Map lookups.
-   */
-  let lastRoute: string | undefined;
-  let lastStatus = -1;
-  let lastChild: { duration: HistogramSeries; ttfb: HistogramSeries } | undefined;
-
-  return {
-    registry,
-    observeRequest(route, status, durationSeconds, ttfbSeconds) {
-      if (route === lastRoute && status === lastStatus) {
-        lastChild!.duration.observe(durationSeconds);
-        if (ttfbSeconds !== undefined) lastChild!.ttfb.observe(ttfbSeconds);
-        return;
-      }
-      let byStatus = children.get(route);
-      if (byStatus === undefined) {
-        byStatus = new Map();
-        children.set(route, byStatus);
-      }
-      let child = byStatus.get(status);
-      if (child === undefined) {
-        const label = status === 0 ? 'none' : String(status);
-        child = { duration: duration.series([route, label]), ttfb: ttfb.series([route, label]) };
-        byStatus.set(status, child);
-      }
-      lastRoute = route;
-      lastStatus = status;
-      lastChild = child;
-      child.duration.observe(durationSeconds);
-      if (ttfbSeconds !== undefined) child.ttfb.observe(ttfbSeconds);
-    },
-    observeSessionClose(streams) {
-      sessionStreams.observe(streams);
-    },
-    observePingRtt(seconds) {
-      pingRtt.observe(seconds);
-    },
-    unregister() {
-      for (const n of names) registry.removeSingleMetric(n);
-    },
-  };
 }

@@ -14,6 +14,8 @@ export interface ServerSnapshot {
   goaways: { sent: CountsByCode; received: CountsByCode };
   /** Event-loop delay since instrumenting (monitorEventLoopDelay); null when the runtime monitor is off. */
   eventLoopDelay: LoopDelaySummary | null;
+  /** Keep-alive policy counters; absent when no `keepalivePolicy` is set. */
+  keepalive?: { pingsReceived: number; strikes: number; tooManyPingsGoaways: number };
   slowRequests: {
     /** Current threshold in ms; null while a p99 estimate warms up or when capture is off. */
     thresholdMs: number | null;
@@ -24,8 +26,9 @@ export interface ServerSnapshot {
   };
 }
 
-export function buildSnapshot(stats: ServerStats, slow: SlowRequestLog | undefined, runtime: RuntimePauses | undefined): ServerSnapshot {
+export function buildSnapshot(stats: ServerStats, slow: SlowRequestLog | undefined, runtime: RuntimePauses | undefined, keepalive?: ServerSnapshot['keepalive']): ServerSnapshot {
   return {
+    ...(keepalive === undefined ? {} : { keepalive: { ...keepalive } }),
     at: new Date().toISOString(),
     sessions: { opened: stats.sessions.opened, active: stats.sessions.active, closed: { ...stats.sessions.closed } },
     reuse: { requests: stats.requests.total, reusedRequests: stats.requests.reused, ratio: reuseRatio(stats) },

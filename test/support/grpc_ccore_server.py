@@ -7,6 +7,7 @@ its stdin closes.
 """
 import json
 import sys
+import time
 from concurrent import futures
 
 import grpc
@@ -17,6 +18,16 @@ def check(request, context):
     return b"\x08\x01"
 
 
+def echo(request, context):
+    return request
+
+
+def slow(request, context):
+    # Holds a call open without writing: C-core forgives PING strikes whenever it writes.
+    time.sleep(7)
+    return request
+
+
 def main():
     args = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), options=list(args.items()))
@@ -24,7 +35,11 @@ def main():
         "grpc.health.v1.Health",
         {"Check": grpc.unary_unary_rpc_method_handler(check)},
     )
-    server.add_generic_rpc_handlers((handler,))
+    echo_handler = grpc.method_handlers_generic_handler(
+        "h2doctor.test.Echo",
+        {"Echo": grpc.unary_unary_rpc_method_handler(echo), "Slow": grpc.unary_unary_rpc_method_handler(slow)},
+    )
+    server.add_generic_rpc_handlers((handler, echo_handler))
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     print(f"port {port}", flush=True)

@@ -10,9 +10,16 @@ import { parseCount } from '../../units.js';
 import { CheckFailedError, UsageError } from '../../errors.js';
 import { runLab, type LabEvent } from '../../lab/lab.js';
 import { scenarioNames } from '../../lab/scenarios.js';
+import { parseDbTarget } from '../../consistency/open-db.js';
 import { renderLabText } from '../../report/lab-text.js';
 import { renderLabHtml } from '../../report/lab-html.js';
 import { createStyle } from '../../report/style.js';
+
+/** `--db`: a PostgreSQL URL (a bad one is a usage error, exit 2), or a folder for the SQLite files. */
+function parseLabDb(text: string): string {
+  const target = parseDbTarget(text);
+  return target.kind === 'postgres' ? target.url : target.file;
+}
 
 const usage = `Usage: h2doctor lab [options]
 
@@ -28,6 +35,9 @@ Options:
   --html FILE        also write a self-contained HTML report with charts to FILE
   --seed N           seed for the chaos proxies' fault choices (default 1)
   --no-probe         skip the probe of the order service in each scenario
+  --db URL           run dual-write and wal-reconciled on this PostgreSQL server
+                     (postgres://user:pass@host:port/db; two databases are created and dropped,
+                     so the user needs CREATEDB). Default: SQLite in a temporary folder.
 
 Exit codes: 0 every target met, 1 a target missed or a failure, 2 usage.
 `;
@@ -39,6 +49,7 @@ const options = {
   html: { type: 'string' },
   seed: { type: 'string' },
   'no-probe': { type: 'boolean' },
+  db: { type: 'string' },
 } as const;
 
 function progress(io: CliIO): ((e: LabEvent) => void) | undefined {
@@ -59,7 +70,7 @@ async function run(argv: string[], io: CliIO, signal: AbortSignal): Promise<numb
     if (unknown.length || only.length === 0) throw new UsageError(`--only: unknown scenario '${unknown[0] ?? values.only}' (known: ${scenarioNames.join(', ')})`);
   }
   const seed = values.seed === undefined ? 1 : usageOf(() => parseCount(values.seed!, '--seed', true));
-  const report = await runLab({ quick: values.quick ?? false, only, seed, probe: !values['no-probe'] }, progress(io), signal);
+  const report = await runLab({ quick: values.quick ?? false, only, seed, probe: !values['no-probe'], ...(values.db !== undefined ? { db: parseLabDb(values.db) } : {}) }, progress(io), signal);
   if (values.html) {
     try {
       await writeFile(values.html, renderLabHtml(report));
