@@ -18,6 +18,8 @@
  *                 service that ships them to its logs does (so each capture reads its trace id);
  *   scraped       instrumented, and serves `/metrics` (doctor.metricsHandler), which the
  *                 benchmark scrapes once a second as Prometheus would;
+ *   profiled      instrumented with the CPU profiler on at 1 ms sampling (`profile`), the
+ *                 samples kept for slow requests;
  *   no-runtime, no-slow, no-trace
  *                 instrumented less one part (the event-loop and GC monitor, slow-request
  *                 capture, trace ids): to tell where a difference comes from.
@@ -38,7 +40,7 @@ import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 
 const [mode, ...flags] = process.argv.slice(2);
-const modes = ['bare', 'instrumented', 'traced', 'async', 'p99', 'scraped', 'no-runtime', 'no-slow', 'no-trace'];
+const modes = ['bare', 'instrumented', 'traced', 'async', 'p99', 'scraped', 'profiled', 'no-runtime', 'no-slow', 'no-trace'];
 if (!modes.includes(mode)) throw new Error(`unknown mode ${mode}`);
 const { instrument, getTraceId } = await import('../dist/server/index.js');
 // With `tls`, the parent passes the certificate (from test/support/certs.ts) in the environment.
@@ -75,6 +77,7 @@ if (mode !== 'bare') {
     ...(mode === 'no-runtime' ? { slowRequests: { runtime: false } } : {}),
     ...(mode === 'no-slow' ? { slowRequests: false } : {}),
     ...(mode === 'no-trace' ? { trace: false } : {}),
+    ...(mode === 'profiled' ? { profile: { sampleIntervalUs: 1000 } } : {}),
   });
   if (mode === 'p99') doctor.onSlowRequest((request) => { lastLogLine = JSON.stringify(request); });
 }

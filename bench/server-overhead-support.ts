@@ -8,9 +8,9 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createTestPki } from '../test/support/certs.js';
 
-export type Mode = 'bare' | 'instrumented' | 'traced' | 'async' | 'p99' | 'scraped' | 'no-runtime' | 'no-slow' | 'no-trace';
+export type Mode = 'bare' | 'instrumented' | 'traced' | 'async' | 'p99' | 'scraped' | 'profiled' | 'no-runtime' | 'no-slow' | 'no-trace';
 /** The servers a run measures by default. */
-export const defaultModes: readonly Mode[] = ['bare', 'instrumented', 'traced', 'async', 'p99', 'scraped'];
+export const defaultModes: readonly Mode[] = ['bare', 'instrumented', 'traced', 'async', 'p99', 'scraped', 'profiled'];
 /** Those and the ablations (instrumented less one part), on request with --servers. */
 export const allModes: readonly Mode[] = [...defaultModes, 'no-runtime', 'no-slow', 'no-trace'];
 

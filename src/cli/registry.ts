@@ -9,4 +9,5 @@ export const commands: Record<string, CommandEntry> = {
   probe: { summary: 'diagnose a live HTTP/2 service: findings with evidence and a fix', load: () => import('./commands/probe.js') },
   bench: { summary: 'HTTP/2 load generator that explains its own tail latency', load: () => import('./commands/bench.js') },
   chaos: { summary: 'fault-injecting proxy: TCP faults and HTTP/2 frame faults', load: () => import('./commands/chaos.js') },
+  flame: { summary: 'flame graph (SVG) of the CPU samples of saved slow-request records', load: () => import('./commands/flame.js') },
 };

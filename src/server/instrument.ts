@@ -2,18 +2,22 @@ import type { Http2SecureServer, Http2Server, ServerHttp2Session } from 'node:ht
 import type { Registry } from 'prom-client';
 import { monotonicClock, type Clock } from '../clock.js';
 import { ConfigError } from '../errors.js';
+import { version } from '../version.js';
 import { hookStreamEmit } from './emit-hook.js';
 import { closeGracefully, type GracefulCloseOptions, type GracefulCloseResult } from './graceful-close.js';
 import { createMetricsHandler, createSnapshotHandler, type CompatHandler } from './handlers.js';
 import { startKeepalivePing } from './keepalive-ping.js';
 import { KeepaliveEnforcer, registerKeepaliveMetrics, resolveKeepalivePolicy, type KeepalivePolicy } from './keepalive-policy.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
+import { RequestProfiler, resolveProfileOptions, type ProfileOptions } from './profiler.js';
 import { PushLogLimiter, resolvePushPolicy, type PushOption } from './push-policy.js';
 import { kSessionRecord, type RecordedSession } from './records.js';
 import { RequestTracker } from './request-tracker.js';
 import { defaultRoute, RouteLabeler, type RouteFunction } from './route-label.js';
 import { SessionTracker } from './session-tracker.js';
 import { SlowCapture } from './slow-capture.js';
+import { TimelineRecorder } from './stream-timeline.js';
+import { loadOtelApi, RequestSpans } from './otel-span.js';
 import type { SlowRequest, SlowRequestOptions } from './slow-requests.js';
 import { buildSnapshot, type ServerSnapshot } from './snapshot.js';
 import { createServerStats, type ServerStats } from './stats.js';
@@ -44,6 +48,23 @@ export interface InstrumentOptions {
    * getTraceId() call (trace.ts explains the cost).
    */
   trace?: { header?: string | string[]; generate?: boolean | (() => string); asyncContext?: boolean } | false;
+  /**
+   * CPU samples for slow requests (profiler.ts): V8's sampling profiler kept running, samples
+   * kept for `windowMs`; each slow request's record gets `profile`. Needs `slowRequests` and the
+   * default clock. Default: off.
+   */
+  profile?: ProfileOptions | boolean;
+  /**
+   * A frame timeline for slow requests (stream-timeline.ts): response HEADERS, DATA writes,
+   * flow-control waits, end, RST_STREAM and GOAWAY. Needs `slowRequests`. Default: off.
+   */
+  timeline?: boolean;
+  /**
+   * OpenTelemetry server spans (otel-span.ts). Default: on when `@opentelemetry/api` is
+   * installed and an SDK has registered a tracer provider by the time `instrument()` runs;
+   * `true` insists (ConfigError when there is none), `false` turns it off.
+   */
+  otel?: boolean;
   /** Send a PING to every session this often and record the RTT (default: off). */
   pingIntervalMs?: number;
   /**
@@ -96,10 +117,18 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
   const policy = resolvePushPolicy(options.push);
   const keepalivePolicy = resolveKeepalivePolicy(options.keepalivePolicy);
   const routes = new RouteLabeler(options.route ?? defaultRoute, options.maxRoutes ?? 100);
+  const profile = profileOptions(options);
+  if (options.timeline === true && options.slowRequests === false) throw new ConfigError('timeline needs slowRequests: timelines are kept for slow requests');
   const stats: ServerStats = createServerStats();
   const metrics = serverMetrics(stats, options);
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
-  const slow = options.slowRequests === false ? undefined : new SlowCapture(options.slowRequests ?? {}, clock, stats, log);
+  const otel = options.otel === false ? undefined : loadOtelApi();
+  if (options.otel === true && otel === undefined) throw new ConfigError('otel: true needs @opentelemetry/api installed and an OpenTelemetry SDK registered');
+  const timelines = options.timeline === true ? new TimelineRecorder(clock) : undefined;
+  const spans = otel === undefined ? undefined : new RequestSpans(otel, version);
+  const slow = options.slowRequests === false ? undefined : new SlowCapture(options.slowRequests ?? {}, clock, stats, log, {
+    profiler: profile === undefined ? undefined : new RequestProfiler(profile, ++profilers), timelines, spans,
+  });
   const sessions = new SessionTracker(stats, metrics);
   const keepalive = keepalivePolicy === undefined ? undefined : new KeepaliveEnforcer(keepalivePolicy, clock);
   if (keepalive !== undefined) registerKeepaliveMetrics(keepalive.counters, metrics.registry, options.metrics?.prefix ?? 'h2_');
@@ -114,6 +143,11 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
     keepalive?.watch(session, () => rec.streamsOpen);
   }
   server.prependListener('session', onSession);
+  if (timelines !== undefined) {
+    server.prependListener('stream', timelines.onStream);
+    server.prependListener('session', timelines.onSession);
+  }
+  if (spans !== undefined) server.prependListener('stream', spans.onStream);
   const unhookEmit = hookStreamEmit(server, requests, traceMode(options.trace));
   target[kInstrumented] = true;
   const stopPing = options.pingIntervalMs === undefined ? undefined : startKeepalivePing(sessions.sessions, options.pingIntervalMs, metrics);
@@ -138,6 +172,11 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
       unhookEmit();
       delete target[kInstrumented];
       server.removeListener('session', onSession);
+      if (timelines !== undefined) {
+        server.removeListener('stream', timelines.onStream);
+        server.removeListener('session', timelines.onSession);
+      }
+      if (spans !== undefined) server.removeListener('stream', spans.onStream);
       stopPing?.();
       if (keepalive !== undefined) for (const s of sessions.sessions) keepalive.unwatch(s);
       slow?.stop();
@@ -155,6 +194,17 @@ function serverMetrics(stats: ServerStats, options: InstrumentOptions): ServerMe
     // registry need different prefixes.
     throw new ConfigError(`metrics: ${(err as Error).message} (give each instrumented server its own registry or prefix)`, { cause: err });
   }
+}
+
+let profilers = 0;
+
+/** The checked `profile` options; undefined when profiling is off. */
+function profileOptions(options: InstrumentOptions): Required<ProfileOptions> | undefined {
+  const profile = options.profile;
+  if (profile === undefined || profile === false) return undefined;
+  if (options.slowRequests === false) throw new ConfigError('profile needs slowRequests: the samples are kept for slow requests');
+  if (options.clock !== undefined) throw new ConfigError('profile needs the default clock (sample times are on the performance.now() timeline)');
+  return resolveProfileOptions(profile === true ? {} : profile);
 }
 
 /** Which headers carry a trace id, and how one is made when none does. */

@@ -1,5 +1,8 @@
 import { ConfigError } from '../errors.js';
 import { P2Quantile } from '../stats/p2-quantile.js';
+import type { RequestProfile } from './profiler.js';
+import type { RequestTimeline } from './stream-timeline.js';
+import type { SpanIds } from './otel-span.js';
 
 /**
  * Slow-request capture: the "colour the P99 traces" step of the incident, for Node. Requests
@@ -41,6 +44,12 @@ export interface SlowRequest {
   gc: { count: number; totalMs: number } | undefined;
   /** The threshold the request was judged against (ms). */
   thresholdMs: number;
+  /** CPU samples taken while the request ran (profiler.ts); absent unless `instrument(…, { profile })`. */
+  profile?: RequestProfile;
+  /** The stream's side of the request in time (stream-timeline.ts); absent unless `instrument(…, { timeline: true })`. */
+  timeline?: RequestTimeline;
+  /** The request's OpenTelemetry server span (otel-span.ts); absent when no SDK is registered or `otel: false`. */
+  otel?: SpanIds;
 }
 
 export interface SlowRequestOptions {

@@ -38,7 +38,8 @@ const chartMarksScript = `[...document.querySelectorAll('svg[aria-label]')].map(
   };
 })`;
 
-export async function checkPage(fileUrl: string, screenshotPath: string): Promise<PageCheck> {
+/** `fullPage: false` for a bare SVG document: Playwright's full-page screenshot never finishes on one. */
+export async function checkPage(fileUrl: string, screenshotPath: string, options: { fullPage?: boolean } = {}): Promise<PageCheck> {
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -53,7 +54,7 @@ export async function checkPage(fileUrl: string, screenshotPath: string): Promis
     const response = await page.goto(fileUrl, { waitUntil: 'load' });
     if (response && !response.ok()) errors.push(`load: status ${response.status()}`);
     const charts = (await page.evaluate(chartMarksScript)) as ChartMarks[];
-    await page.screenshot({ path: screenshotPath, fullPage: true });
+    await page.screenshot({ path: screenshotPath, fullPage: options.fullPage ?? true });
     return { errors, requests, charts, title: await page.title() };
   } finally {
     await browser.close();
