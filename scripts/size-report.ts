@@ -2,15 +2,25 @@
 // over 100 lines): prints the longest files and functions of src/ (tests excluded) and exits
 // 1 when one is over its limit.
 // Usage: node --import tsx scripts/size-report.ts [--top N]
+// test/house-size.test.ts runs the same measure (`measureSizes`, `overLimit`) under `npm test`.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 
-const MAX_FILE_LINES = 400;
-const MAX_FUNCTION_LINES = 100;
-const root = new URL('..', import.meta.url).pathname;
-const topIndex = process.argv.indexOf('--top');
-const top = topIndex > 0 ? Number(process.argv[topIndex + 1]) : 10;
+export const MAX_FILE_LINES = 400;
+export const MAX_FUNCTION_LINES = 100;
+
+export interface FileSize {
+  /** Path relative to the repository root. */
+  file: string;
+  lines: number;
+}
+
+export interface FunctionSize extends FileSize {
+  /** `Class.method (line N)`, `name (line N)`, or `(anonymous) (line N)`. */
+  name: string;
+}
 
 function sourceFiles(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
@@ -37,33 +47,63 @@ function nameOf(node: ts.Node, sf: ts.SourceFile): string {
   return `${name} (line ${sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1})`;
 }
 
-const files: { file: string; lines: number }[] = [];
-const functions: { file: string; name: string; lines: number }[] = [];
-for (const path of sourceFiles(join(root, 'src'))) {
-  const text = readFileSync(path, 'utf8');
-  const file = relative(root, path);
-  files.push({ file, lines: text.split('\n').length - (text.endsWith('\n') ? 1 : 0) });
-  const sf = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+/** Lines of one file's text (a final newline does not start another line). */
+export function lineCount(text: string): number {
+  return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+}
+
+/** Every function with a body in `text` (nested ones too), with its length in lines. */
+export function functionSizes(file: string, text: string): FunctionSize[] {
+  const out: FunctionSize[] = [];
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const visit = (node: ts.Node): void => {
     if (ts.isFunctionLike(node) && (node as ts.FunctionLikeDeclaration).body !== undefined) {
       const start = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line;
       const end = sf.getLineAndCharacterOfPosition(node.getEnd()).line;
-      functions.push({ file, name: nameOf(node, sf), lines: end - start + 1 });
+      out.push({ file, name: nameOf(node, sf), lines: end - start + 1 });
     }
     ts.forEachChild(node, visit);
   };
   visit(sf);
+  return out;
 }
 
-files.sort((a, b) => b.lines - a.lines);
-functions.sort((a, b) => b.lines - a.lines);
-console.log(`longest files (limit ${MAX_FILE_LINES} lines):`);
-for (const f of files.slice(0, top)) console.log(`  ${String(f.lines).padStart(4)}  ${f.file}`);
-console.log(`longest functions (limit ${MAX_FUNCTION_LINES} lines):`);
-for (const f of functions.slice(0, top)) console.log(`  ${String(f.lines).padStart(4)}  ${f.file}  ${f.name}`);
-const over = [...files.filter((f) => f.lines > MAX_FILE_LINES).map((f) => `${f.file}: ${f.lines} lines`),
-  ...functions.filter((f) => f.lines > MAX_FUNCTION_LINES).map((f) => `${f.file} ${f.name}: ${f.lines} lines`)];
-if (over.length > 0) {
-  console.log(`over the limit:\n  ${over.join('\n  ')}`);
-  process.exitCode = 1;
+/** Sizes of the files and functions of `root`/src (tests excluded), longest first. */
+export function measureSizes(root: string): { files: FileSize[]; functions: FunctionSize[] } {
+  const files: FileSize[] = [];
+  const functions: FunctionSize[] = [];
+  for (const path of sourceFiles(join(root, 'src'))) {
+    const text = readFileSync(path, 'utf8');
+    const file = relative(root, path);
+    files.push({ file, lines: lineCount(text) });
+    functions.push(...functionSizes(file, text));
+  }
+  files.sort((a, b) => b.lines - a.lines);
+  functions.sort((a, b) => b.lines - a.lines);
+  return { files, functions };
 }
+
+/** One line per file or function over its limit; empty when the house rules hold. */
+export function overLimit(sizes: { files: FileSize[]; functions: FunctionSize[] }): string[] {
+  return [...sizes.files.filter((f) => f.lines > MAX_FILE_LINES).map((f) => `${f.file}: ${f.lines} lines`),
+    ...sizes.functions.filter((f) => f.lines > MAX_FUNCTION_LINES).map((f) => `${f.file} ${f.name}: ${f.lines} lines`)];
+}
+
+function main(): void {
+  const root = new URL('..', import.meta.url).pathname;
+  const topIndex = process.argv.indexOf('--top');
+  const top = topIndex > 0 ? Number(process.argv[topIndex + 1]) : 10;
+  const sizes = measureSizes(root);
+  console.log(`longest files (limit ${MAX_FILE_LINES} lines):`);
+  for (const f of sizes.files.slice(0, top)) console.log(`  ${String(f.lines).padStart(4)}  ${f.file}`);
+  console.log(`longest functions (limit ${MAX_FUNCTION_LINES} lines):`);
+  for (const f of sizes.functions.slice(0, top)) console.log(`  ${String(f.lines).padStart(4)}  ${f.file}  ${f.name}`);
+  const over = overLimit(sizes);
+  if (over.length > 0) {
+    console.log(`over the limit:\n  ${over.join('\n  ')}`);
+    process.exitCode = 1;
+  }
+}
+
+// Run as a script, not when a test imports the functions above.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main();

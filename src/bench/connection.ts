@@ -2,10 +2,9 @@ import type { Socket } from 'node:net';
 import { FrameDecoder } from '../codec/frame-decoder.js';
 import { encodeGoaway, encodePing, encodeRstStream, encodeSettings, encodeWindowUpdate } from '../codec/frame-encoder.js';
 import { HpackDecoder } from '../codec/hpack/decoder.js';
-import { HpackEncoder } from '../codec/hpack/encoder.js';
-import { DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, SettingId, type Frame, type HeaderField, type Setting } from '../codec/types.js';
+import { DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, SettingId, type Frame, type Setting } from '../codec/types.js';
 import {
-  CodecError, ConfigError, ConnectionClosedError, H2DoctorError, H2ErrorCode, NotHttp2Error, TimeoutError, fromSystemError,
+  CodecError, ConfigError, ConnectionClosedError, H2DoctorError, H2ErrorCode, NotHttp2Error, fromSystemError,
 } from '../errors.js';
 import type { BenchOptions } from './options.js';
 import { Outcome, type ConnectionRecord, type OutcomeCode } from './recorder.js';
@@ -13,10 +12,11 @@ import type { ConnectionOwner } from './connection-owner.js';
 import { dial } from './dial.js';
 import { ConnectionHealth } from './connection-health.js';
 import { statusOf } from './response-status.js';
-import { buildRequestTemplate, buildTargetTemplates, patchStreamId, requestHeaderList, writeRequestBody, type RequestTemplate } from './request-template.js';
+import { patchStreamId, writeRequestBody, type RequestTemplate } from './request-template.js';
 import { WriteBatch } from './write-batch.js';
-import { clientPreface, serverClosedError } from './handshake.js';
+import { afterServerPreface, alpnNotH2, answeredWithHttp1, clientPreface, handshakeTimeout, serverClosedError } from './handshake.js';
 import type { StreamSlot } from './stream-slot.js';
+import { PushStreams } from './push-streams.js';
 
 /**
  * One HTTP/2 connection driven directly with the codec: no node:http2 session, no stream
@@ -60,11 +60,9 @@ export class BenchConnection {
   readonly targetOffset: number;
   private readonly streams = new Map<number, StreamSlot>();
   private readonly pool: StreamSlot[] = [];
-  /** Promised (even) streams we accepted and are reading. */
-  private readonly pushStreams = new Set<number>();
+  /** Server push: promised streams, and the last-stream-id of our GOAWAY (push-streams.ts). */
+  private readonly push: PushStreams;
   private nextStreamId = 1;
-  /** Highest server-initiated stream we processed: our GOAWAY's last-stream-id. */
-  private lastPeerStream = 0;
   /** Send side: connection window and the server's initial stream window (only bodies use them). */
   private sendWindow = DEFAULT_INITIAL_WINDOW_SIZE;
   private peerInitialWindow = DEFAULT_INITIAL_WINDOW_SIZE;
@@ -79,6 +77,7 @@ export class BenchConnection {
     this.targetOffset = o.targets !== undefined ? id % o.targets.length : 0;
     this.hpackDecoder = new HpackDecoder({ maxTableSize: o.headerTableSize });
     this.decoder = new FrameDecoder({ headerDecoder: this.hpackDecoder });
+    this.push = new PushStreams(o, this, owner);
     this.health = new ConnectionHealth(o, owner, {
       append: (bytes) => this.batch.append(bytes),
       flush: () => this.batch.flush(),
@@ -96,21 +95,16 @@ export class BenchConnection {
         this.connectMs = connectMs;
         this.tlsMs = tlsMs;
         this.alpn = alpn;
-        if (url.protocol === 'https:' && alpn !== 'h2') {
-          this.fail(new NotHttp2Error(`${url.host}: TLS ALPN chose ${alpn ? `'${alpn}'` : 'no protocol'}, not h2: the server does not speak HTTP/2 here`));
-        } else this.start();
+        const notH2 = alpnNotH2(url, alpn);
+        if (notH2 !== undefined) this.fail(notH2);
+        else this.start();
       },
       data: (chunk) => this.onData(chunk),
     });
     this.batch = new WriteBatch(this.socket);
     this.socket.on('error', (err) => this.fail(fromSystemError(err, `${this.state === 'connecting' ? 'connect' : 'connection to'} ${url.host}`)));
     this.socket.on('close', () => this.onSocketClose());
-    if (this.o.timeoutMs > 0) {
-      this.handshakeTimer = setTimeout(() => {
-        this.fail(new TimeoutError(`${url.host}: no HTTP/2 SETTINGS from the server within ${this.o.timeoutMs} ms`));
-      }, this.o.timeoutMs);
-      this.handshakeTimer.unref();
-    }
+    this.handshakeTimer = handshakeTimeout(this.o, (err) => this.fail(err));
   }
 
   /** Sends the preface, our SETTINGS and the connection window (handshake.ts). */
@@ -125,8 +119,7 @@ export class BenchConnection {
     this.bytesIn += chunk.length;
     if (!this.sawBytes) {
       this.sawBytes = true;
-      // "HTTP/1.1 400 Bad Request": an HTTP/1 server answering our preface (RFC 9113 §3.3).
-      if (chunk.length >= 5 && Buffer.from(chunk.buffer, chunk.byteOffset, 5).toString('latin1') === 'HTTP/') {
+      if (answeredWithHttp1(chunk)) {
         this.fail(new NotHttp2Error(`${this.o.url.host}: the server answered with HTTP/1.x: it does not speak HTTP/2 with prior knowledge (h2c)`));
         return;
       }
@@ -154,7 +147,7 @@ export class BenchConnection {
       case 'HEADERS': {
         const s = this.streams.get(f.streamId);
         if (s === undefined) {
-          if (this.pushStreams.has(f.streamId) && f.endStream) this.pushDone(f.streamId);
+          this.push.headers(f.streamId, f.endStream);
           return;
         }
         this.owner.bodyBytes(0, f.length);
@@ -180,15 +173,7 @@ export class BenchConnection {
             this.batch.append(encodeWindowUpdate(f.streamId, s.unacked));
             s.unacked = 0;
           }
-        } else if (this.pushStreams.has(f.streamId)) {
-          // Pushed streams get the same initial window; long pushes need stream updates too.
-          this.owner.pushBytes(f.data.length, false);
-          if (f.endStream) this.pushDone(f.streamId);
-          else if (f.length > 0) this.batch.append(encodeWindowUpdate(f.streamId, f.length));
-        } else if ((f.streamId & 1) === 0 && f.length > 0) {
-          // A push we cancelled: the server sent these before our RST_STREAM reached it.
-          this.owner.health('push-after-cancel', f.length);
-        }
+        } else this.push.data(f.streamId, f.length, f.data.length, f.endStream, this.batch);
         return;
       }
       case 'RST_STREAM': {
@@ -196,23 +181,14 @@ export class BenchConnection {
         if (s !== undefined) {
           this.owner.resetReceived(this, f.errorCode);
           this.finish(f.streamId, s, now, Outcome.RESET);
-        } else this.pushStreams.delete(f.streamId);
+        } else this.push.reset(f.streamId);
         return;
       }
       case 'PUSH_PROMISE': {
         const parent = this.streams.get(f.streamId);
         if (parent !== undefined) parent.pushes++;
-        if (this.o.push === 'refuse') {
-          // We sent SETTINGS_ENABLE_PUSH=0: a PUSH_PROMISE is a connection error (RFC 9113 §6.5.2, §8.4).
-          this.owner.pushPromised(this, false);
-          this.connectionError(new ConnectionClosedError(`${this.o.url.host}: server sent PUSH_PROMISE after SETTINGS_ENABLE_PUSH=0`, { h2Code: H2ErrorCode.PROTOCOL_ERROR }), H2ErrorCode.PROTOCOL_ERROR);
-          return;
-        }
-        if (f.promisedStreamId > this.lastPeerStream) this.lastPeerStream = f.promisedStreamId;
-        const cancel = this.o.push === 'cancel';
-        if (cancel) this.batch.append(encodeRstStream(f.promisedStreamId, H2ErrorCode.CANCEL));
-        else this.pushStreams.add(f.promisedStreamId);
-        this.owner.pushPromised(this, cancel);
+        const refused = this.push.promised(f.promisedStreamId, this.batch);
+        if (refused !== undefined) this.connectionError(refused, H2ErrorCode.PROTOCOL_ERROR);
         return;
       }
       case 'SETTINGS':
@@ -243,20 +219,13 @@ export class BenchConnection {
     if (this.state !== 'handshake') return;
     // The first SETTINGS is the server's preface (RFC 9113 §3.4): now we know its limits.
     clearTimeout(this.handshakeTimer);
-    if (this.o.body && this.o.body.length > this.peerInitialWindow) {
-      // Bodies are sent in one go, without waiting for WINDOW_UPDATE (RFC 9113 §6.9.1).
-      this.fail(new ConfigError(`request body (${this.o.body.length} bytes) is larger than the server's initial stream window (${this.peerInitialWindow} bytes); bench does not send larger bodies`));
+    const templates = afterServerPreface(this.o, settings, this.targetOffset, this.peerInitialWindow, this.peerMaxFrameSize);
+    if (templates instanceof ConfigError) {
+      this.fail(templates);
       return;
     }
-    const table = settings.find((s) => s.id === SettingId.HEADER_TABLE_SIZE)?.value ?? 4096;
-    const encoder = new HpackEncoder({ huffman: 'auto', maxTableSize: Math.min(table, 4096) });
-    const encode = (fields: HeaderField[]) => encoder.encode(fields);
-    if (this.o.targets !== undefined && this.o.targets.length > 1) {
-      this.targetTemplates = buildTargetTemplates(requestHeaderList(this.o), this.o.targets, this.targetOffset, encode, this.o.body === undefined, this.peerMaxFrameSize);
-      this.template = this.targetTemplates[this.targetOffset];
-    } else {
-      this.template = buildRequestTemplate(requestHeaderList(this.o), encode, this.o.body === undefined, this.peerMaxFrameSize);
-    }
+    this.template = templates.template;
+    this.targetTemplates = templates.targets;
     this.state = 'open';
     this.health.opened();
     this.owner.ready(this);
@@ -267,14 +236,7 @@ export class BenchConnection {
    * (sent again on another connection), then it closes.
    */
   private abandon(why: string): void {
-    const retry = [...this.streams];
-    for (let i = retry.length - 1; i >= 0; i--) {
-      const [id, s] = retry[i]!;
-      this.streams.delete(id);
-      this.active--;
-      this.owner.requeue(s.startedAt);
-      this.pool.push(s);
-    }
+    this.requeue([...this.streams]);
     this.owner.health('abandoned-ping', 1);
     this.close(`abandoned: ${why}`);
   }
@@ -336,11 +298,6 @@ export class BenchConnection {
     else if (this.active === 0 && this.o.requestsPerConnection > 0 && this.issued >= this.o.requestsPerConnection) this.close('limit');
   }
 
-  private pushDone(id: number): void {
-    this.pushStreams.delete(id);
-    this.owner.pushBytes(0, true);
-  }
-
   /** Resets streams with no complete response after `timeoutMs` (counted as timeouts). */
   sweepTimeouts(now: number, timeoutMs: number): void {
     if (this.state !== 'open' && this.state !== 'draining') return;
@@ -364,7 +321,15 @@ export class BenchConnection {
     if (this.state === 'open') this.state = 'draining';
     const retry: [number, StreamSlot][] = [];
     for (const [id, s] of this.streams) if (id > lastStreamId) retry.push([id, s]);
-    // Put them back oldest first, at the front of the queue, in their original order.
+    this.requeue(retry);
+    // The owner hears it after the requeue, so it can open the replacement for those requests.
+    this.owner.goawayReceived(this, code, lastStreamId, Buffer.from(debugData).toString('utf8'));
+    if (this.active === 0) this.close('goaway');
+  }
+
+  /** Takes these streams off the connection and puts their requests back at the front of the queue, in their original order. */
+  private requeue(retry: [number, StreamSlot][]): void {
+    // Last first: each goes in front of the one before it, so the oldest ends up first.
     for (let i = retry.length - 1; i >= 0; i--) {
       const [id, s] = retry[i]!;
       this.streams.delete(id);
@@ -372,16 +337,13 @@ export class BenchConnection {
       this.owner.requeue(s.startedAt);
       this.pool.push(s);
     }
-    // The owner hears it after the requeue, so it can open the replacement for those requests.
-    this.owner.goawayReceived(this, code, lastStreamId, Buffer.from(debugData).toString('utf8'));
-    if (this.active === 0) this.close('goaway');
   }
 
   /** Ends the connection politely: GOAWAY(NO_ERROR), then FIN. */
   close(reason: string): void {
     if (this.state === 'closed') return;
     const established = this.state !== 'connecting' && this.state !== 'handshake';
-    this.batch.append(encodeGoaway(this.lastPeerStream, H2ErrorCode.NO_ERROR));
+    this.batch.append(encodeGoaway(this.push.lastPromised, H2ErrorCode.NO_ERROR));
     this.batch.flush();
     this.state = 'closed';
     this.health.stop(this.owner.clock.now());
@@ -393,7 +355,7 @@ export class BenchConnection {
   /** A connection error of ours (RFC 9113 §5.4.1): GOAWAY with the code, streams fail. */
   private connectionError(err: H2DoctorError, code = err instanceof CodecError ? err.h2Code : H2ErrorCode.PROTOCOL_ERROR): void {
     if (this.state === 'closed') return;
-    this.batch.append(encodeGoaway(this.lastPeerStream, code));
+    this.batch.append(encodeGoaway(this.push.lastPromised, code));
     this.batch.flush();
     this.fail(err);
   }

@@ -80,116 +80,151 @@ export interface Reconciler {
   every(intervalMs: number, onResult?: (r: ReconcileResult) => void): () => Promise<void>;
 }
 
-export function createReconciler(options: ReconcilerOptions): Reconciler {
-  const { store, client, metrics } = options;
-  const threshold = options.pendingThresholdMs ?? 5 * 60_000;
-  const pageSize = options.pageSize ?? 2000;
+/** A reconciler's settings, with their defaults, and where it reads inventory's reservations. */
+interface ReconcilerRun {
+  readonly store: OrderStore;
+  readonly client: H2Client;
+  readonly metrics: ConsistencyMetrics | undefined;
+  readonly log: ((line: string) => void) | undefined;
+  /** Rows younger than this are the relay's, ms. */
+  readonly threshold: number;
+  readonly pageSize: number;
+  /** Deadline per inventory call, ms. */
+  readonly timeoutMs: number;
+  readonly random: Random;
+  readonly now: () => number;
+  readonly source: ReservationSource;
+}
+
+function newReconcilerRun(options: ReconcilerOptions): ReconcilerRun {
   const timeoutMs = options.timeoutMs ?? 2000;
-  const random = options.random ?? createRandom(7);
-  const now = options.now ?? Date.now;
-  const source = httpReservationSource(client, timeoutMs);
+  return {
+    store: options.store,
+    client: options.client,
+    metrics: options.metrics,
+    log: options.log,
+    threshold: options.pendingThresholdMs ?? 5 * 60_000,
+    pageSize: options.pageSize ?? 2000,
+    timeoutMs,
+    random: options.random ?? createRandom(7),
+    now: options.now ?? Date.now,
+    source: httpReservationSource(options.client, timeoutMs),
+  };
+}
 
-  async function release(traceId: string, keep: number, signal?: AbortSignal): Promise<void> {
-    const res = await client.request({
-      path: '/inventory/release',
-      method: 'POST',
-      headers: { 'content-type': 'application/json', traceparent: formatTraceparent(traceId, random) },
-      body: JSON.stringify({ keep }),
-      idempotent: true,
-      timeoutMs,
-      ...(signal ? { signal } : {}),
-    });
-    const text = await res.text();
-    if (res.status !== 200) throw new Error(`inventory release answered ${res.status}: ${text.slice(0, 200)}`);
-  }
+/** Asks inventory to release the reservations of `traceId` but `keep` of them. */
+async function release(run: ReconcilerRun, traceId: string, keep: number, signal?: AbortSignal): Promise<void> {
+  const res = await run.client.request({
+    path: '/inventory/release',
+    method: 'POST',
+    headers: { 'content-type': 'application/json', traceparent: formatTraceparent(traceId, run.random) },
+    body: JSON.stringify({ keep }),
+    idempotent: true,
+    timeoutMs: run.timeoutMs,
+    ...(signal ? { signal } : {}),
+  });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`inventory release answered ${res.status}: ${text.slice(0, 200)}`);
+}
 
-  /** A reserve message built from the order itself (the dual-write path keeps no WAL row). */
-  const reserveOf = (o: OrderRow): WalRow => ({
+/** A reserve message built from the order itself (the dual-write path keeps no WAL row). */
+function reserveOf(o: OrderRow): WalRow {
+  return {
     id: 0, orderId: o.orderId, traceId: o.traceId, version: 1, kind: 'reserve', sku: o.sku, qty: o.qty,
     status: 'pending', attempts: 0, nextAttemptMs: 0, createdMs: o.createdMs,
-  });
+  };
+}
 
-  async function repair(v: Verdict, traceId: string, order: OrderRow | undefined, signal?: AbortSignal): Promise<string | undefined> {
-    switch (v.kind) {
-      case 'stuck-pending':
-        await deliverWalRow(client, v.wal, random, timeoutMs, signal);
-        await store.markDelivered(v.wal.id);
-        return 'redeliver';
-      case 'missing':
-        await deliverWalRow(client, reserveOf(order!), random, timeoutMs, signal);
-        return 'redeliver';
-      case 'duplicated':
-        await release(traceId, 1, signal);
-        return 'release-duplicate';
-      case 'cancelled-held':
-        await release(traceId, 0, signal);
-        return 'release-cancelled';
-      case 'orphan':
-        await release(traceId, 0, signal);
-        return 'release-orphan';
-      default:
-        // 'different': the keyed reservation cannot be re-made under the same key; a person decides.
-        return undefined;
+/** Repairs one inconsistency; returns the action taken, or undefined when there is none to take. */
+async function repair(run: ReconcilerRun, v: Verdict, traceId: string, order: OrderRow | undefined, signal?: AbortSignal): Promise<string | undefined> {
+  switch (v.kind) {
+    case 'stuck-pending':
+      await deliverWalRow(run.client, v.wal, run.random, run.timeoutMs, signal);
+      await run.store.markDelivered(v.wal.id);
+      return 'redeliver';
+    case 'missing':
+      await deliverWalRow(run.client, reserveOf(order!), run.random, run.timeoutMs, signal);
+      return 'redeliver';
+    case 'duplicated':
+      await release(run, traceId, 1, signal);
+      return 'release-duplicate';
+    case 'cancelled-held':
+      await release(run, traceId, 0, signal);
+      return 'release-cancelled';
+    case 'orphan':
+      await release(run, traceId, 0, signal);
+      return 'release-orphan';
+    default:
+      // 'different': the keyed reservation cannot be re-made under the same key; a person decides.
+      return undefined;
+  }
+}
+
+/** Counts one verdict in `result` and, when it is an inconsistency, repairs it. */
+async function act(run: ReconcilerRun, result: ReconcileResult, v: Verdict, traceId: string, order: OrderRow | undefined, signal?: AbortSignal): Promise<void> {
+  result.found[v.kind]++;
+  if (!isInconsistent(v)) return;
+  try {
+    const action = await repair(run, v, traceId, order, signal);
+    if (action) {
+      result.repaired++;
+      run.metrics?.repairs.inc({ action });
+      run.log?.(`reconciler trace=${traceId} ${v.kind}: ${action}`);
+      return;
     }
+  } catch (err) {
+    run.log?.(`reconciler trace=${traceId} ${v.kind}: repair failed: ${(err as Error).message}`);
   }
+  result.stillInconsistent++;
+}
 
-  async function pass(signal?: AbortSignal): Promise<ReconcileResult> {
-    const t0 = now();
-    const cutoff = t0 - threshold;
-    const result: ReconcileResult = { checked: 0, reservationsChecked: 0, found: emptyTally(), repaired: 0, stillInconsistent: 0, wallMs: 0 };
-    const act = async (v: Verdict, traceId: string, order?: OrderRow) => {
-      result.found[v.kind]++;
-      if (!isInconsistent(v)) return;
-      try {
-        const action = await repair(v, traceId, order, signal);
-        if (action) {
-          result.repaired++;
-          metrics?.repairs.inc({ action });
-          options.log?.(`reconciler trace=${traceId} ${v.kind}: ${action}`);
-          return;
-        }
-      } catch (err) {
-        options.log?.(`reconciler trace=${traceId} ${v.kind}: repair failed: ${(err as Error).message}`);
-      }
-      result.stillInconsistent++;
-    };
-    await walkOrdersAndReservations(
-      store,
-      source,
-      pageSize,
-      async (page) => {
-        result.checked += page.orders.length;
-        for (const list of page.reservations.values()) result.reservationsChecked += list.length;
-        for (const o of page.orders) await act(judgeOrder(o, page.wal.get(o.traceId) ?? [], page.reservations.get(o.traceId) ?? [], cutoff), o.traceId, o);
-        for (const t of page.orphans) await act(judgeOrphan(page.reservations.get(t)!, cutoff), t);
-      },
-      signal,
-    );
-    result.wallMs = now() - t0;
-    metrics?.inconsistent.set(result.stillInconsistent);
-    return result;
-  }
-
-  return {
-    pass,
-    every(intervalMs, onResult) {
-      const stop = new AbortController();
-      let running: Promise<void> = Promise.resolve();
-      const timer = setInterval(() => {
-        running = running.then(() =>
-          pass(stop.signal).then(
-            (r) => onResult?.(r),
-            (err: unknown) => {
-              if (!stop.signal.aborted) options.log?.(`reconciler pass failed: ${(err as Error).message}`);
-            },
-          ),
-        );
-      }, intervalMs);
-      return async () => {
-        clearInterval(timer);
-        stop.abort();
-        await running;
-      };
+/** One pass: every order judged against its WAL rows and reservations, every orphan reservation too. */
+async function reconcilePass(run: ReconcilerRun, signal?: AbortSignal): Promise<ReconcileResult> {
+  const t0 = run.now();
+  const cutoff = t0 - run.threshold;
+  const result: ReconcileResult = { checked: 0, reservationsChecked: 0, found: emptyTally(), repaired: 0, stillInconsistent: 0, wallMs: 0 };
+  await walkOrdersAndReservations(
+    run.store,
+    run.source,
+    run.pageSize,
+    async (page) => {
+      result.checked += page.orders.length;
+      for (const list of page.reservations.values()) result.reservationsChecked += list.length;
+      for (const o of page.orders) await act(run, result, judgeOrder(o, page.wal.get(o.traceId) ?? [], page.reservations.get(o.traceId) ?? [], cutoff), o.traceId, o, signal);
+      for (const t of page.orphans) await act(run, result, judgeOrphan(page.reservations.get(t)!, cutoff), t, undefined, signal);
     },
+    signal,
+  );
+  result.wallMs = run.now() - t0;
+  run.metrics?.inconsistent.set(result.stillInconsistent);
+  return result;
+}
+
+/** Runs a pass every `intervalMs`, one at a time; the returned function stops and waits for the last. */
+function runEvery(run: ReconcilerRun, intervalMs: number, onResult?: (r: ReconcileResult) => void): () => Promise<void> {
+  const stop = new AbortController();
+  let running: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(() =>
+      reconcilePass(run, stop.signal).then(
+        (r) => onResult?.(r),
+        (err: unknown) => {
+          if (!stop.signal.aborted) run.log?.(`reconciler pass failed: ${(err as Error).message}`);
+        },
+      ),
+    );
+  }, intervalMs);
+  return async () => {
+    clearInterval(timer);
+    stop.abort();
+    await running;
+  };
+}
+
+export function createReconciler(options: ReconcilerOptions): Reconciler {
+  const run = newReconcilerRun(options);
+  return {
+    pass: (signal) => reconcilePass(run, signal),
+    every: (intervalMs, onResult) => runEvery(run, intervalMs, onResult),
   };
 }

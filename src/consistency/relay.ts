@@ -71,119 +71,193 @@ export async function deliverWalRow(client: H2Client, row: WalRow, random: Rando
   return (JSON.parse(text) as { outcome: string }).outcome;
 }
 
-export function startRelay(options: RelayOptions): Relay {
-  const { store, client, metrics } = options;
-  const batch = options.batch ?? 32;
-  const idleMs = options.idleMs ?? 20;
-  const timeoutMs = options.timeoutMs ?? 1000;
-  const random = options.random ?? createRandom(1);
-  const now = options.now ?? Date.now;
-  const backoff = { baseMs: options.backoff?.baseMs ?? 50, maxMs: options.backoff?.maxMs ?? 2000 };
-  const stats: RelayStats = { delivered: 0, redelivered: 0, failedSends: 0, duplicatesAnswered: 0 };
+/** A running relay: its settings, counters, the window of sends in flight, and who waits for an empty WAL. */
+interface RelayRun {
+  readonly store: OrderStore;
+  readonly client: H2Client;
+  readonly metrics: ConsistencyMetrics | undefined;
+  readonly log: ((line: string) => void) | undefined;
+  readonly onCount: ((stats: RelayStats) => void) | undefined;
+  /** Most sends in flight at once, and rows fetched per WAL read. */
+  readonly batch: number;
+  /** Sleep when nothing is due, ms. */
+  readonly idleMs: number;
+  /** Deadline per send, ms. */
+  readonly timeoutMs: number;
+  readonly random: Random;
+  /** Wall clock, ms (the store's). */
+  readonly now: () => number;
+  readonly backoff: { baseMs: number; maxMs: number };
+  readonly stats: RelayStats;
+  /** Aborted by stop(): the loop ends and every send in flight is cancelled. */
+  readonly stop: AbortController;
+  /** drained() callers waiting for a WAL with nothing pending. */
+  pendingZeroWaiters: Array<() => void>;
+  /** Rows delivered and not yet marked in the WAL, and the flush that will mark them. */
+  toMark: number[];
+  flushing: Promise<void> | undefined;
+  /** Ids of the rows being sent now. */
+  readonly inFlight: Set<number>;
+  /** Ends the loop's current nap early (a send settled); undefined when it is not napping. */
+  wake: (() => void) | undefined;
+}
+
+/** The relay's settings with their defaults, and its empty state. */
+function newRelayRun(options: RelayOptions): RelayRun {
   const stop = new AbortController();
   // Every send listens on this one signal: many at once is the design, not a leak.
   setMaxListeners(0, stop.signal);
-  let pendingZeroWaiters: Array<() => void> = [];
-
-  // Delivered marks are written in batches: one commit for many rows. A crash before the flush
-  // only means those rows are sent again, and inventory absorbs them.
-  let toMark: number[] = [];
-  let flushing: Promise<void> | undefined;
-  function markDelivered(id: number): Promise<void> {
-    toMark.push(id);
-    flushing ??= new Promise<void>((r) => setImmediate(r)).then(async () => {
-      const ids = toMark;
-      toMark = [];
-      flushing = undefined;
-      await store.markDeliveredMany(ids);
-    });
-    return flushing;
-  }
-
-  async function sendOne(row: WalRow): Promise<void> {
-    if (row.attempts > 0) {
-      stats.redelivered++;
-      metrics?.redeliveries.inc();
-    }
-    try {
-      const outcome = await deliverWalRow(client, row, random, timeoutMs, stop.signal);
-      await markDelivered(row.id);
-      stats.delivered++;
-      metrics?.deliveries.inc({ kind: row.kind });
-      if (outcome === 'duplicate') stats.duplicatesAnswered++;
-      options.log?.(`relay trace=${row.traceId} ${row.kind} v${row.version} attempt ${row.attempts + 1}: ${outcome}`);
-    } catch (err) {
-      stats.failedSends++;
-      options.log?.(`relay trace=${row.traceId} ${row.kind} attempt ${row.attempts + 1} failed: ${(err as Error).message}`);
-    }
-    options.onCount?.({ ...stats });
-  }
-
-  // A window of sends in flight, refilled as each one settles: one stalled send does not hold
-  // up the others (no head-of-line blocking behind a batch).
-  const inFlight = new Set<number>();
-  let wake: (() => void) | undefined;
-  const nap = (ms: number) =>
-    new Promise<void>((r) => {
-      const t = setTimeout(() => { wake = undefined; r(); }, ms);
-      wake = () => { clearTimeout(t); wake = undefined; r(); };
-    });
-
-  async function loop(): Promise<void> {
-    while (!stop.signal.aborted) {
-      if (inFlight.size >= batch) {
-        await nap(idleMs);
-        continue;
-      }
-      let rows: WalRow[] = [];
-      try {
-        rows = (await store.duePending(batch + inFlight.size)).filter((r) => !inFlight.has(r.id)).slice(0, batch - inFlight.size);
-        if (rows.length === 0 && inFlight.size === 0) {
-          const summary = await store.pendingSummary();
-          metrics?.oldestPendingSeconds.set(summary.oldestAgeMs / 1000);
-          if (summary.pending === 0) {
-            for (const w of pendingZeroWaiters) w();
-            pendingZeroWaiters = [];
-          }
-        }
-      } catch (err) {
-        options.log?.(`relay: reading the WAL failed: ${(err as Error).message}`);
-      }
-      try {
-        // The attempt is on disk before the send, so a crash mid-send still counts it and delays the row's retry.
-        await store.markAttempts(rows.map((r) => ({ id: r.id, nextAttemptMs: now() + timeoutMs + backoffDelay(r.attempts + 1, random, backoff) })));
-      } catch (err) {
-        options.log?.(`relay: recording attempts failed: ${(err as Error).message}`);
-        rows = [];
-      }
-      for (const row of rows) {
-        inFlight.add(row.id);
-        void sendOne(row).finally(() => {
-          inFlight.delete(row.id);
-          wake?.();
-        });
-      }
-      await nap(rows.length === 0 ? idleMs : 1);
-    }
-    while (inFlight.size > 0) await nap(idleMs);
-  }
-  const running = loop();
-
   return {
-    stats: () => ({ ...stats }),
-    drained(waitMs, signal) {
-      return new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), waitMs);
-        const done = () => {
-          clearTimeout(timer);
-          resolve(true);
-        };
-        pendingZeroWaiters.push(done);
-        signal?.addEventListener('abort', () => resolve(false), { once: true });
+    store: options.store,
+    client: options.client,
+    metrics: options.metrics,
+    log: options.log,
+    onCount: options.onCount,
+    batch: options.batch ?? 32,
+    idleMs: options.idleMs ?? 20,
+    timeoutMs: options.timeoutMs ?? 1000,
+    random: options.random ?? createRandom(1),
+    now: options.now ?? Date.now,
+    backoff: { baseMs: options.backoff?.baseMs ?? 50, maxMs: options.backoff?.maxMs ?? 2000 },
+    stats: { delivered: 0, redelivered: 0, failedSends: 0, duplicatesAnswered: 0 },
+    stop,
+    pendingZeroWaiters: [],
+    toMark: [],
+    flushing: undefined,
+    inFlight: new Set<number>(),
+    wake: undefined,
+  };
+}
+
+/**
+ * Marks a row delivered. Marks are written in batches: one commit for many rows. A crash
+ * before the flush only means those rows are sent again, and inventory absorbs them.
+ */
+function markDelivered(run: RelayRun, id: number): Promise<void> {
+  run.toMark.push(id);
+  run.flushing ??= new Promise<void>((r) => setImmediate(r)).then(async () => {
+    const ids = run.toMark;
+    run.toMark = [];
+    run.flushing = undefined;
+    await run.store.markDeliveredMany(ids);
+  });
+  return run.flushing;
+}
+
+/** Sends one row and counts the outcome; a failed send leaves the row pending for its next attempt. */
+async function sendOne(run: RelayRun, row: WalRow): Promise<void> {
+  const { stats, metrics } = run;
+  if (row.attempts > 0) {
+    stats.redelivered++;
+    metrics?.redeliveries.inc();
+  }
+  try {
+    const outcome = await deliverWalRow(run.client, row, run.random, run.timeoutMs, run.stop.signal);
+    await markDelivered(run, row.id);
+    stats.delivered++;
+    metrics?.deliveries.inc({ kind: row.kind });
+    if (outcome === 'duplicate') stats.duplicatesAnswered++;
+    run.log?.(`relay trace=${row.traceId} ${row.kind} v${row.version} attempt ${row.attempts + 1}: ${outcome}`);
+  } catch (err) {
+    stats.failedSends++;
+    run.log?.(`relay trace=${row.traceId} ${row.kind} attempt ${row.attempts + 1} failed: ${(err as Error).message}`);
+  }
+  run.onCount?.({ ...stats });
+}
+
+/** Sleeps `ms`, or less when a send settles first. */
+function nap(run: RelayRun, ms: number): Promise<void> {
+  return new Promise<void>((r) => {
+    const t = setTimeout(() => { run.wake = undefined; r(); }, ms);
+    run.wake = () => { clearTimeout(t); run.wake = undefined; r(); };
+  });
+}
+
+/**
+ * The due rows that fit in the window and are not already in flight. With nothing due and
+ * nothing in flight it also reads how far behind the WAL is, and wakes drained() callers
+ * once nothing is pending.
+ */
+async function dueRows(run: RelayRun): Promise<WalRow[]> {
+  const { store, inFlight, batch } = run;
+  try {
+    const rows = (await store.duePending(batch + inFlight.size)).filter((r) => !inFlight.has(r.id)).slice(0, batch - inFlight.size);
+    if (rows.length === 0 && inFlight.size === 0) {
+      const summary = await store.pendingSummary();
+      run.metrics?.oldestPendingSeconds.set(summary.oldestAgeMs / 1000);
+      if (summary.pending === 0) {
+        for (const w of run.pendingZeroWaiters) w();
+        run.pendingZeroWaiters = [];
+      }
+    }
+    return rows;
+  } catch (err) {
+    run.log?.(`relay: reading the WAL failed: ${(err as Error).message}`);
+    return [];
+  }
+}
+
+/**
+ * Records an attempt, and when the next one is due, for each row before it is sent, so a
+ * crash mid-send still counts it and delays the row's retry. Returns the rows to send: none
+ * when the write failed.
+ */
+async function recordAttempts(run: RelayRun, rows: WalRow[]): Promise<WalRow[]> {
+  try {
+    await run.store.markAttempts(rows.map((r) => ({ id: r.id, nextAttemptMs: run.now() + run.timeoutMs + backoffDelay(r.attempts + 1, run.random, run.backoff) })));
+    return rows;
+  } catch (err) {
+    run.log?.(`relay: recording attempts failed: ${(err as Error).message}`);
+    return [];
+  }
+}
+
+/**
+ * A window of sends in flight, refilled as each one settles: one stalled send does not hold
+ * up the others (no head-of-line blocking behind a batch). Ends after stop(), once the sends
+ * in flight have settled.
+ */
+async function relayLoop(run: RelayRun): Promise<void> {
+  const { inFlight, idleMs } = run;
+  while (!run.stop.signal.aborted) {
+    if (inFlight.size >= run.batch) {
+      await nap(run, idleMs);
+      continue;
+    }
+    const rows = await recordAttempts(run, await dueRows(run));
+    for (const row of rows) {
+      inFlight.add(row.id);
+      void sendOne(run, row).finally(() => {
+        inFlight.delete(row.id);
+        run.wake?.();
       });
-    },
+    }
+    await nap(run, rows.length === 0 ? idleMs : 1);
+  }
+  while (inFlight.size > 0) await nap(run, idleMs);
+}
+
+/** Resolves true the next time the loop finds nothing pending, false after `waitMs` or on abort. */
+function waitDrained(run: RelayRun, waitMs: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), waitMs);
+    const done = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    run.pendingZeroWaiters.push(done);
+    signal?.addEventListener('abort', () => resolve(false), { once: true });
+  });
+}
+
+export function startRelay(options: RelayOptions): Relay {
+  const run = newRelayRun(options);
+  const running = relayLoop(run);
+  return {
+    stats: () => ({ ...run.stats }),
+    drained: (waitMs, signal) => waitDrained(run, waitMs, signal),
     async stop() {
-      stop.abort();
+      run.stop.abort();
       await running;
     },
   };
