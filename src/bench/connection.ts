@@ -298,12 +298,15 @@ export class BenchConnection {
     else if (this.active === 0 && this.o.requestsPerConnection > 0 && this.issued >= this.o.requestsPerConnection) this.close('limit');
   }
 
-  /** Resets streams with no complete response after `timeoutMs` (counted as timeouts). */
-  sweepTimeouts(now: number, timeoutMs: number): void {
+  /**
+   * Resets streams with no complete response after `timeoutMs` on this connection, or
+   * `callTimeoutMs` since the request first started (retries included; 0 = none): timeouts.
+   */
+  sweepTimeouts(now: number, timeoutMs: number, callTimeoutMs: number): void {
     if (this.state !== 'open' && this.state !== 'draining') return;
     let any = false;
     for (const [id, s] of this.streams) {
-      if (now - s.sentAt < timeoutMs) continue;
+      if ((timeoutMs === 0 || now - s.sentAt < timeoutMs) && (callTimeoutMs === 0 || now - s.startedAt < callTimeoutMs)) continue;
       this.batch.append(encodeRstStream(id, H2ErrorCode.CANCEL));
       this.finish(id, s, now, Outcome.TIMEOUT);
       any = true;

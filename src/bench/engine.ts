@@ -122,8 +122,8 @@ export class BenchEngine implements ConnectionOwner {
 
     if (this.o.warmupMs > 0) this.later(this.o.warmupMs, () => this.endWarmup());
     if (this.o.durationMs > 0) this.later(this.o.warmupMs + this.o.durationMs, () => this.checkDone());
-    if (this.o.timeoutMs > 0) {
-      const every = Math.min(1000, Math.max(10, this.o.timeoutMs / 4));
+    if (this.o.timeoutMs > 0 || (this.o.callTimeoutMs ?? 0) > 0) {
+      const every = Math.min(1000, Math.max(10, Math.min(this.o.timeoutMs || Infinity, this.o.callTimeoutMs || Infinity) / 4));
       this.timers.push(setInterval(() => this.sweep(), every));
     }
     this.timers.push(setInterval(() => this.emitProgress(), 1000));
@@ -354,8 +354,9 @@ export class BenchEngine implements ConnectionOwner {
 
   private sweep(): void {
     const now = this.clock.now();
-    for (const c of this.slots) c?.sweepTimeouts(now, this.o.timeoutMs);
-    for (const c of this.draining) c.sweepTimeouts(now, this.o.timeoutMs);
+    const call = this.o.callTimeoutMs ?? 0;
+    for (const c of this.slots) c?.sweepTimeouts(now, this.o.timeoutMs, call);
+    for (const c of this.draining) c.sweepTimeouts(now, this.o.timeoutMs, call);
   }
 
   private emitProgress(): void {

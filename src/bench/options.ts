@@ -40,6 +40,12 @@ export interface BenchOptions {
   intervalMs: number;
   /** A request with no complete response after this long is reset with CANCEL and counted as a timeout, ms. */
   timeoutMs: number;
+  /**
+   * The whole call's budget, ms, retries on other connections included (OkHttp's `callTimeout`):
+   * a request older than this since it was first started is reset and counted as a timeout
+   * instead of being sent again. 0 = none.
+   */
+  callTimeoutMs?: number;
   /** Worker threads; connections, requests and rate are split between them. */
   workers: number;
   /**
@@ -112,7 +118,7 @@ export function resolveBenchOptions(input: Omit<Partial<BenchOptions>, 'url'> & 
     // The stages decide how long the run lasts.
     o.durationMs = o.stages.reduce((a, st) => a + st.durationMs, 0);
   }
-  if (o.rate < 0 || o.durationMs < 0 || o.warmupMs < 0 || o.intervalMs < 0 || o.timeoutMs < 0 || o.pingIntervalMs < 0) throw new ConfigError('rate, durations and intervals must be ≥ 0');
+  if (o.rate < 0 || o.durationMs < 0 || o.warmupMs < 0 || o.intervalMs < 0 || o.timeoutMs < 0 || (o.callTimeoutMs ?? 0) < 0 || o.pingIntervalMs < 0) throw new ConfigError('rate, durations and intervals must be ≥ 0');
   return o;
 }
 

@@ -22,6 +22,13 @@ export type ClientProfileName = 'bench' | 'okhttp';
 /** The ping interval the lab's OkHttp clients are configured with (OkHttpClient.Builder.pingInterval). */
 export const okhttpPingIntervalMs = 500;
 
+/**
+ * The call timeout the lab's OkHttp app sets (OkHttpClient.Builder.callTimeout; OkHttp's default
+ * is 0, none): the whole call, retries on new connections included. Without one, a device whose
+ * connections keep being abandoned retries the same call for ever.
+ */
+export const okhttpCallTimeoutMs = 3000;
+
 /** Unmeasured load before measuring: the devices connect and the JIT warms. */
 export const okhttpWarmupMs = 400;
 
@@ -37,6 +44,7 @@ export function clientOptions(profile: ClientProfileName, size: LabSize): Partia
     creditPushedData: false,
     windowSize: okhttpWindowBytes,
     pingIntervalMs: okhttpPingIntervalMs,
+    callTimeoutMs: okhttpCallTimeoutMs,
     // 32 TLS handshakes at once are a start-up burst, not the steady state the scenarios compare.
     warmupMs: okhttpWarmupMs,
   };
