@@ -33,7 +33,7 @@ before(async () => {
     stream.respond({ ':status': 200 });
     stream.end(body);
   });
-  doctor = instrument(server, { slowRequests: { threshold: 20, runtime: false }, profile: true });
+  doctor = instrument(server, { slowRequests: { threshold: 5, runtime: false }, profile: true });
   doctor.onSlowRequest((r) => slow.push(r));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -44,6 +44,9 @@ before(async () => {
     await once(req, 'end');
   }
   client.close();
+  // A slow record is published once the profiler's next cut covers it (at most one cut per
+  // 100 ms, and a periodic one every second): wait for it rather than racing it.
+  for (const t0 = Date.now(); slow.length < 2 && Date.now() - t0 < 5000;) await new Promise((r) => setTimeout(r, 50));
   assert.ok(slow.length >= 2, `captured ${slow.length} slow requests`);
   writeFileSync(join(dir, 'one.json'), JSON.stringify(slow[0]));
   writeFileSync(join(dir, 'snapshot.json'), JSON.stringify(doctor.snapshot()));
