@@ -63,8 +63,8 @@ export interface LabSize {
   pushRequests: number;
 }
 
-export const fullSize: LabSize = { requests: 3000, spikeRequests: 400, failoverRequests: 6000, connections: 8, streams: 8, warmupRequests: 1000, devices: 32, callsPerDevice: 2, clientRequests: 3200, pushRequests: 400 };
-export const quickSize: LabSize = { requests: 600, spikeRequests: 64, failoverRequests: 1500, connections: 8, streams: 8, warmupRequests: 300, devices: 32, callsPerDevice: 2, clientRequests: 2000, pushRequests: 300 };
+export const fullSize: LabSize = { requests: 3000, spikeRequests: 400, failoverRequests: 6000, connections: 8, streams: 8, warmupRequests: 1000, devices: 32, callsPerDevice: 2, clientRequests: 10000, pushRequests: 400 };
+export const quickSize: LabSize = { requests: 600, spikeRequests: 64, failoverRequests: 1500, connections: 8, streams: 8, warmupRequests: 300, devices: 32, callsPerDevice: 2, clientRequests: 6000, pushRequests: 300 };
 
 /** The incident's numbers that shape the lab: pushed asset size, link, spike. */
 export const labConstants = {
