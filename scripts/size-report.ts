@@ -22,7 +22,8 @@ export interface FunctionSize extends FileSize {
   name: string;
 }
 
-function sourceFiles(dir: string, out: string[] = []): string[] {
+/** The shipped TypeScript files under `dir` (unit tests beside the code and .d.ts left out). */
+export function sourceFiles(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) sourceFiles(path, out);

@@ -3,9 +3,11 @@
 // vanish at runtime. The order, bottom to top, is written down in README.md ("Layout").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
+// Unit tests beside the code are not shipped (sourceFiles leaves them out): they may reach for anything they need.
+import { sourceFiles } from '../scripts/size-report.js';
 
 /** Bottom to top. Folders (and root files) in one row may import each other. */
 export const layers: readonly (readonly string[])[] = [
@@ -32,15 +34,6 @@ function unitOf(file: string): string {
   return rest.length === 0 ? first!.replace(/\.ts$/, '') : first!;
 }
 
-function sourceFiles(dir: string, out: string[] = []): string[] {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) sourceFiles(path, out);
-    // Unit tests beside the code are not shipped; they may reach for anything they need.
-    else if (name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.d.ts')) out.push(path);
-  }
-  return out;
-}
 
 /** The relative module specifiers a file imports at runtime (static, re-export and dynamic). */
 export function runtimeImports(text: string, fileName = 'x.ts'): string[] {
