@@ -15,6 +15,8 @@ export interface LabOptions {
   seed?: number;
   /** Probe the order service in each scenario (default true). */
   probe?: boolean;
+  /** Profile the order service in push-abuse and inventory-spike and keep their slowest request (default true). */
+  profile?: boolean;
   /** The consistency scenarios' database: a postgres:// URL (default: SQLite in a temporary folder). */
   db?: string;
 }
@@ -61,6 +63,7 @@ export async function runLab(options: LabOptions = {}, onEvent?: (e: LabEvent) =
       seed,
       calibration,
       probe: options.probe ?? true,
+      profile: options.profile ?? true,
       signal,
     });
     if (m.calibration) calibration = m.calibration;

@@ -20,6 +20,7 @@ import { naiveInventoryCaller } from './naive-inventory.js';
 import { protectedInventoryCaller, type ProtectedCaller } from './protected-inventory.js';
 import { clientOptions, okhttpRequests } from './client-profile.js';
 import { labConstants, type LabSize, type ScenarioSpec } from './scenarios.js';
+import { flameScenarios, slowestInstrumentOptions, SlowestCapture, type SlowestRequest } from './slowest-request.js';
 
 /** What healthy measured about order→inventory calls; the protected scenario is tuned from it. */
 export interface Calibration {
@@ -60,6 +61,8 @@ export interface ScenarioMeasurement {
   breakerTuning?: { slowCallMs: number; minimumCalls: number; deadlineMs: number; reasons: string[]; hedgeDelayMs?: number };
   /** Healthy only: the calibration for later scenarios. */
   calibration?: Calibration;
+  /** Scenarios in `flameScenarios`: order's slowest request of the load, with its CPU samples and frame timeline. */
+  slowestRequest?: SlowestRequest;
   wallMs: number;
 }
 
@@ -71,6 +74,8 @@ export interface RunScenarioOptions {
   calibration?: Calibration;
   /** Whether to probe the order service after the load (the probe's findings go in the report). */
   probe: boolean;
+  /** Profile order in the `flameScenarios` and keep their slowest request (default true). */
+  profile?: boolean;
   signal?: AbortSignal;
 }
 
@@ -113,6 +118,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     const caller = buildCaller(spec, options.calibration, pki, invProxy, zoneA, zoneB, zones);
     closers.push(() => caller.close());
 
+    const slowest = options.profile !== false && flameScenarios.includes(spec.name) ? new SlowestCapture() : undefined;
     const order = await startOrder({
       pki,
       pushAssets: spec.pushAssets,
@@ -121,7 +127,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
       idleTimeoutMs: spec.serverIdleTimeoutMs,
       decorate: (server: http2.Http2SecureServer) => {
         // The push guard's log lines would drown the lab's table; its counts are in the report.
-        const doctor = instrument(server, { push: spec.pushGuard, log: () => {} });
+        const doctor = instrument(server, { push: spec.pushGuard, log: () => {}, ...(slowest ? slowestInstrumentOptions : {}) });
+        slowest?.watch(doctor);
         return { close: () => doctor.close({ graceMs: 0 }).then(() => undefined) };
       },
     });
@@ -145,6 +152,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     const loadStart = monotonicClock.now();
     const run = await runBench(benchOptions, {}, options.signal);
     const loadMs = since(loadStart);
+    slowest?.loadEnded();
     killer?.stop();
     const bench = buildBenchResult(benchOptions, run.recorder, run.selfCheck, run.error, run.aborted);
 
@@ -174,6 +182,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     };
     if (caller.protected) addClientMeasures(measurement, caller.protected, killer?.killedAt(), loadMs);
     if (caller.tuning) measurement.breakerTuning = caller.tuning;
+    const slowestRequest = slowest?.finish();
+    if (slowestRequest) measurement.slowestRequest = slowestRequest;
     return measurement;
   } finally {
     for (const close of closers.reverse()) await close().catch(() => {});

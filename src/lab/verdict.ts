@@ -5,6 +5,7 @@ import { formatBytes, formatMs, formatPercent } from '../units.js';
 import type { ScenarioMeasurement } from './run-scenario.js';
 import { labConstants, type ScenarioName } from './scenarios.js';
 import { clientEvidence, connectionTimeline, pushChainSentence, type ClientEvidence, type TimelineBar } from './push-chain.js';
+import type { SlowestRequest } from './slowest-request.js';
 
 /**
  * Pure: a scenario's measurement → the report row (the `--json` shape, docs/json.md), with a
@@ -56,6 +57,8 @@ export interface ScenarioReport {
   wallMs: number;
   /** Consistency scenarios only (dual-write, wal-reconciled): the SQL comparison of the two databases. */
   consistency?: ConsistencyCounts;
+  /** push-abuse and inventory-spike: order's slowest request, its CPU samples (folded, bounded) and frame timeline. */
+  slowestRequest?: SlowestRequest;
 }
 
 export interface TargetCheck {
@@ -117,6 +120,7 @@ export function scenarioReport(m: ScenarioMeasurement): ScenarioReport {
   if (m.hedges !== undefined) report.hedges = m.hedges;
   if (m.hedgesWon !== undefined) report.hedgesWon = m.hedgesWon;
   if (m.rescued !== undefined) report.rescued = m.rescued;
+  if (m.slowestRequest !== undefined) report.slowestRequest = m.slowestRequest;
   report.mechanism = mechanism(report, m);
   return report;
 }

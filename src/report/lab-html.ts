@@ -2,6 +2,7 @@ import type { LabReport, ScenarioReport } from '../lab/verdict.js';
 import { formatBytes, formatMs, formatPercent } from '../units.js';
 import { timelineSection } from './lab-timeline.js';
 import { chainHead, chainRows } from './lab-chain.js';
+import { flameCss, flameSection } from './lab-flame.js';
 
 /**
  * The lab's HTML report: one self-contained page (inline CSS and SVG, no scripts, no network)
@@ -27,6 +28,7 @@ th:first-child,td:first-child{text-align:left} th{background:#f4f6f8;font-weight
 svg text{font:12px system-ui,sans-serif;fill:#39424b} .legend span{display:inline-block;margin-right:1rem}
 .sw{display:inline-block;width:.8rem;height:.8rem;border-radius:2px;margin-right:.3rem;vertical-align:-1px}
 code{background:#f4f6f8;padding:0 .25rem;border-radius:3px}
+${flameCss}
 </style></head><body>
 <h1>${esc(title)}</h1>
 <p class="sub">The HTTP/2 incident reproduced on this machine and measured live: ${report.scenarios.length} scenarios in ${(report.wallMs / 1000).toFixed(1)} s, seed ${report.seed}.</p>
@@ -37,6 +39,7 @@ ${report.targets.length ? `<h2>Targets</h2><ul>${report.targets.map((t) => `<li>
 <h2>Latency percentiles (as the clients saw them)</h2>
 <div class="charts">${percentileChart(report.scenarios)}</div>
 ${timelineSection(report.scenarios)}
+${flameSection(report.scenarios)}
 <h2>Connection reuse and throughput</h2>
 <div class="bars">${barChart(report.scenarios, 'Connection reuse (%)', (r) => r.reuseRate * 100, (v) => `${v.toFixed(1)} %`)}${barChart(report.scenarios, 'Throughput (req/s)', (r) => r.rps, (v) => v.toFixed(0))}</div>
 <h2>Evidence</h2>
