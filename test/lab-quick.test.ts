@@ -9,6 +9,7 @@ import { checkPage } from './support/chromium.js';
 import { main } from '../src/cli/main.js';
 import type { LabReport } from '../src/lab/verdict.js';
 import { scenarioNames } from '../src/lab/scenarios.js';
+import { flameScenarios, maxFoldedChars } from '../src/lab/slowest-request.js';
 
 // The main job, end to end: `h2doctor lab --quick --json --html FILE` stands up the whole system
 // on loopback, runs every scenario and must meet the issue's targets on this machine; then the
@@ -55,6 +56,12 @@ test('h2doctor lab --quick: every scenario reports, every target is met', { time
   const prot = by['inventory-spike-protected']!;
   assert.ok(prot.breakerOpens !== undefined && prot.fallbacks !== undefined && prot.hedges !== undefined && prot.hedgesWon !== undefined);
   assert.ok(by['zone-failover']!.rescued !== undefined);
+  // Order's slowest request (#19), in its two scenarios only: samples, bounded folded stacks, a frame timeline.
+  for (const s of report.scenarios) assert.equal(s.slowestRequest !== undefined, flameScenarios.includes(s.name), `${s.name}.slowestRequest`);
+  for (const name of flameScenarios) {
+    const slowest = by[name]!.slowestRequest!;
+    assert.ok(slowest.profile.samples > 0 && slowest.profile.folded.length <= maxFoldedChars && slowest.timeline !== undefined, name);
+  }
   assert.ok(by['push-abuse']!.findings.some((f) => f.id === 'push-on-api'));
   assert.ok(by['push-abuse']!.findings.some((f) => f.id === 'push-starves-window'));
 
@@ -91,6 +98,11 @@ test('the lab\'s HTML report renders in headless Chromium: no errors, no request
     assert.equal(chart(`connection timeline ${s.name}`)?.bars, s.timeline.length, s.name);
   }
   for (const name of ['push-abuse', 'fixed']) assert.ok(chart(`connection timeline ${name}`), name);
+  // The slowest request's flame graph draws its frames, its frame timeline beside it.
+  for (const name of flameScenarios) {
+    assert.ok((chart(`flame graph ${name}`)?.bars ?? 0) > 2, `flame graph ${name}`);
+    assert.ok((chart(`frame timeline ${name}`)?.bars ?? 0) >= 1, `frame timeline ${name}`);
+  }
   assert.equal(chart('Connection reuse (%)')?.bars, report.scenarios.length);
   assert.ok(statSync(shot).size > 20_000, 'the screenshot has content');
 });

@@ -73,7 +73,7 @@ export function coverageSentence(r: ScenarioReport, s: SlowestRequest): string {
 /** The stream on a time axis: waiting for the handler, each DATA write until it left, the end, RST_STREAM, GOAWAY. */
 export function frameTimelineChart(name: string, s: SlowestRequest): string {
   const t = s.timeline;
-  const w = 300, left = 10, right = 10, top = 10, rowH = 16, h = top + 3 * rowH + 34;
+  const w = 320, left = 10, right = 10, top = 10, rowH = 16, h = top + 3 * rowH + 34;
   if (t === undefined) return '';
   const end = Math.max(t.endMs, 0.001);
   const x = (ms: number) => left + (Math.max(0, Math.min(ms, end)) / end) * (w - left - right);
@@ -87,8 +87,8 @@ export function frameTimelineChart(name: string, s: SlowestRequest): string {
   if (t.rst) marks.push(rect(t.endMs, t.endMs, 2, '#d62728', `RST_STREAM ${h2ErrorName(t.rst.code)} from the ${t.rst.by}`));
   if (t.goaway && t.goaway.atMs >= 0) marks.push(rect(t.goaway.atMs, t.goaway.atMs, 2, '#ff7f0e', `GOAWAY ${h2ErrorName(t.goaway.code)} from the ${t.goaway.by} at ${formatMs(t.goaway.atMs)}`));
   const labels = `<text x="${left}" y="${h - 18}">0</text><text x="${w - right}" y="${h - 18}" text-anchor="end">${esc(formatMs(t.endMs))}</text>`
-    + `<text x="${w / 2}" y="${h - 4}" text-anchor="middle">purple: until the response; blue: DATA writes</text>`;
-  return `<svg viewBox="0 0 ${w} ${h}" role="img" aria-label="frame timeline ${esc(name)}">${marks.join('')}${stops.join('')}${labels}</svg>`;
+    + `<text x="${w / 2}" y="${h - 4}" text-anchor="middle">purple: to the response · blue: DATA</text>`;
+  return `<svg viewBox="0 0 ${w} ${h}" role="img" aria-label="frame timeline ${esc(name)}" font-size="12">${marks.join('')}${stops.join('')}${labels}</svg>`;
 }
 
 /** The timeline as numbers: stream id, response, DATA, waits by what held them, end, resets. */
