@@ -22,9 +22,14 @@ test('boundFolded cuts the least sampled stacks to their outermost frames, every
   assert.match(out.folded, /frame0;frame1;frame2;frame3(;frame4;frame5;frame6;frame7)?;\(deeper frames\) \d+/);
   assert.ok(out.trimmed > 0);
   // Nothing fits: one line says how many samples were left out of the detail.
-  const tiny = boundFolded(folded, 20);
+  const tiny = boundFolded(folded, 32);
   assert.equal(samplesOf(tiny.folded), samplesOf(folded));
-  assert.match(tiny.folded, /\(other stacks\) \d+$/);
+  assert.match(tiny.folded, /^main;work 50\n\(other stacks\) \d+$/);
+  assert.ok(tiny.folded.length <= 32);
+  // Not even that fits beside the first line: it gives way too.
+  const tinier = boundFolded(folded, 18);
+  assert.equal(tinier.folded, `(other stacks) ${samplesOf(folded)}`);
+  assert.equal(tinier.trimmed, 41);
 });
 
 test('commonFileRoot: the folder every file url shares, never just file:///', () => {

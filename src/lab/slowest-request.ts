@@ -143,8 +143,17 @@ export function boundFolded(folded: string, maxChars: number): { folded: string;
     const extra = [...merged].sort((a, b) => b[1] - a[1]).map(([stack, count]) => `${stack} ${count}`);
     if (extra.reduce((n, line) => n + line.length + 1, chars) <= maxChars) return { folded: [...kept, ...extra].join('\n'), trimmed: rest.length };
   }
-  kept.push(`(other stacks) ${rest.reduce((n, r) => n + r.count, 0)}`);
-  return { folded: kept.join('\n'), trimmed: rest.length };
+  // Kept lines give way until the one line for everything else fits.
+  let others = rest.reduce((n, r) => n + r.count, 0);
+  let trimmed = rest.length;
+  while (kept.length > 0 && chars + `(other stacks) ${others}`.length > maxChars) {
+    const line = kept.pop()!;
+    chars -= line.length + 1;
+    others += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
+    trimmed++;
+  }
+  kept.push(`(other stacks) ${others}`);
+  return { folded: kept.join('\n'), trimmed };
 }
 
 /** `file://` urls in folded labels (`name (file:///a/b.ts:12)`). */
