@@ -38,7 +38,7 @@ export interface SlowestRequest {
     topFrames: TopFrame[];
     /** Folded stacks, most samples first, at most `maxFoldedChars` (boundFolded: the least sampled cut to their outermost frames). */
     folded: string;
-    /** Distinct stacks cut short to fit (0: none). */
+    /** Distinct stacks cut short (or, past that, merged into `(other stacks)`) to fit (0: none). */
     stacksTrimmed: number;
   };
   /** The stream's side of the request: HEADERS, response, DATA writes, flow-control waits, end, RST_STREAM, GOAWAY. */
@@ -115,17 +115,20 @@ export function compactSlowest(r: SlowRequest, slowRequests: number): SlowestReq
 }
 
 /**
- * The first folded lines (most samples first) that fit in `maxChars`, then the rest cut to
+ * The first folded lines (most samples first) that fit in ¾ of `maxChars`, then the rest cut to
  * their outermost frames: to 8, 4, 2 or 1 frames plus a `(deeper frames)` frame, the first
  * depth at which they fit, so the flame graph keeps its shape near the root and its widths
  * still add up to every sample. Past that (not met in practice) the rest is one `(other stacks)`.
  */
 export function boundFolded(folded: string, maxChars: number): { folded: string; trimmed: number } {
-  const lines = folded === '' ? [] : folded.split('\n');
+  if (folded.length <= maxChars) return { folded, trimmed: 0 };
+  const lines = folded.split('\n');
+  // Whole lines fill three quarters at most: the rest, cut short, needs room too.
+  const wholeChars = Math.floor(maxChars * 0.75);
   const kept: string[] = [];
   let chars = 0;
   let i = 0;
-  for (; i < lines.length && chars + lines[i]!.length + 1 <= maxChars; i++) {
+  for (; i < lines.length && chars + lines[i]!.length + 1 <= wholeChars; i++) {
     kept.push(lines[i]!);
     chars += lines[i]!.length + 1;
   }
@@ -133,15 +136,17 @@ export function boundFolded(folded: string, maxChars: number): { folded: string;
     const space = line.lastIndexOf(' ');
     return { frames: line.slice(0, space).split(';'), count: Number(line.slice(space + 1)) || 0 };
   });
-  if (rest.length === 0) return { folded: kept.join('\n'), trimmed: 0 };
   for (const depth of [8, 4, 2, 1]) {
     const merged = new Map<string, number>();
+    let cut = 0;
     for (const { frames, count } of rest) {
-      const key = frames.length > depth ? [...frames.slice(0, depth), '(deeper frames)'].join(';') : frames.join(';');
+      const deeper = frames.length > depth;
+      if (deeper) cut++;
+      const key = deeper ? [...frames.slice(0, depth), '(deeper frames)'].join(';') : frames.join(';');
       merged.set(key, (merged.get(key) ?? 0) + count);
     }
     const extra = [...merged].sort((a, b) => b[1] - a[1]).map(([stack, count]) => `${stack} ${count}`);
-    if (extra.reduce((n, line) => n + line.length + 1, chars) <= maxChars) return { folded: [...kept, ...extra].join('\n'), trimmed: rest.length };
+    if (extra.reduce((n, line) => n + line.length + 1, chars) <= maxChars) return { folded: [...kept, ...extra].join('\n'), trimmed: cut };
   }
   // Kept lines give way until the one line for everything else fits.
   let others = rest.reduce((n, r) => n + r.count, 0);
