@@ -129,13 +129,15 @@ const CHAR_SEMICOLON = 0x3b;
  * content-type with a `g`/`G` after `application/` in another case is lower-cased.
  */
 export function isGrpcRequest(contentType: string | undefined): boolean {
-  if (contentType === undefined || contentType.length < 16) return false;
+  // One character turns away nearly every other content-type, at a few ns: the `g` of `grpc`
+  // after `application/` (a `startsWith` first measured tens of ns per request on node 20).
+  if (contentType === undefined || contentType.length < 16 || (contentType.charCodeAt(12) | 0x20) !== CHAR_G) return false;
   if (contentType.startsWith('application/grpc')) {
     if (contentType.length === 16) return true;
     const next = contentType.charCodeAt(16);
     return next === CHAR_PLUS || next === CHAR_SEMICOLON;
   }
-  return (contentType.charCodeAt(12) | 0x20) === CHAR_G && isGrpcContentType(contentType);
+  return isGrpcContentType(contentType);
 }
 
 export class GrpcServerMetrics {
