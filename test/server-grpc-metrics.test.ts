@@ -4,7 +4,8 @@
  * read from the grpc-status the server sends. Against a real @connectrpc/connect-node service
  * called by h2doctor's client and by @grpc/grpc-js, every count is compared exactly with what
  * the service's handlers did; the client's own metrics (grpc_client_handled_total,
- * grpc_client_stream_created_total{service, peer}) are checked in the same run. A stream-API
+ * grpc_client_stream_created_total{service, peer}) are checked in the same run, and `peer`
+ * is shown to be the address connected to, following a DNS move. A stream-API
  * server covers what connect-node never sends: Trailers-Only responses (grpc-status in the
  * response HEADERS, END_STREAM on them), a status from the HTTP code alone, a client's
  * RST_STREAM CANCEL, and the cap on distinct methods.
@@ -161,6 +162,29 @@ describe('gRPC server metrics (instrument grpcMetrics)', () => {
     // One stream per attempt, on the address actually connected to: 20 + 7 + 2 × 3 + 1.
     assert.equal(sample(ctext, 'grpc_client_stream_created_total', { service: 'h2doctor.test.Stock', peer: `127.0.0.1:${server.port}` }), 34);
     assert.deepEqual(labelValues(ctext, 'grpc_client_stream_created_total', 'peer'), [`127.0.0.1:${server.port}`]);
+  });
+
+  test('grpc_client_stream_created_total: peer is the address connected to, and follows a DNS move', async () => {
+    const server = await startStockServer({ grpcMetrics: true }, undefined, '0.0.0.0');
+    closers.push(() => server.close());
+    let address = '127.0.0.1';
+    const registry = new Registry();
+    const client = createClient({
+      endpoints: [{ url: `http://stock.test:${server.port}` }],
+      lookup: async () => [{ address, family: 4 }],
+      dnsRefreshMs: 500,
+      grpcMetrics: { registry },
+    });
+    closers.push(() => client.close({ graceMs: 100 }));
+    for (let i = 0; i < 5; i++) assert.equal(await unary(client, '/h2doctor.test.Stock/Get', `a${i}`), 'OK');
+    address = '127.0.0.2';
+    // The name moved: the session to 127.0.0.1 is retired, new calls connect to 127.0.0.2.
+    await waitFor(() => client.stats().endpoints[0]!.retired['dns-change'] === 1, 5000);
+    for (let i = 0; i < 3; i++) assert.equal(await unary(client, '/h2doctor.test.Stock/Get', `b${i}`), 'OK');
+    const text = await registry.metrics();
+    assert.equal(sample(text, 'grpc_client_stream_created_total', { service: 'h2doctor.test.Stock', peer: `127.0.0.1:${server.port}` }), 5);
+    assert.equal(sample(text, 'grpc_client_stream_created_total', { service: 'h2doctor.test.Stock', peer: `127.0.0.2:${server.port}` }), 3);
+    assert.deepEqual(labelValues(text, 'grpc_client_stream_created_total', 'peer'), [`127.0.0.1:${server.port}`, `127.0.0.2:${server.port}`]);
   });
 
   test('Trailers-Only, HTTP-status-only and cancelled calls, malformed paths and the method cap', async () => {

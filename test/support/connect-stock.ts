@@ -60,7 +60,12 @@ export interface RunningStock {
  * `slow…` → waits until the client goes away (or 5 s). `Watch` sends three messages.
  * `fallback` serves what connect does not route (plain HTTP, raw gRPC paths).
  */
-export async function startStockServer(options: InstrumentOptions, fallback?: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void): Promise<RunningStock> {
+export async function startStockServer(
+  options: InstrumentOptions,
+  fallback?: (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void,
+  /** Address to listen on (default 127.0.0.1; 0.0.0.0 takes every 127.x loopback address too). */
+  host = '127.0.0.1',
+): Promise<RunningStock> {
   const counts: Record<string, number> = {};
   const count = (key: string): void => { counts[key] = (counts[key] ?? 0) + 1; };
   const handler = connectNodeAdapter({
@@ -97,7 +102,7 @@ export async function startStockServer(options: InstrumentOptions, fallback?: (r
   });
   const server = http2.createServer(handler);
   const doctor = instrument(server, { slowRequests: false, trace: false, log: () => {}, ...options });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on('session', (s) => { sessions.add(s); s.on('close', () => sessions.delete(s)); });
