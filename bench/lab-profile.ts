@@ -17,12 +17,21 @@ const { values } = parseFlags(process.argv.slice(2), { rounds: { type: 'string' 
 const rounds = values.rounds === undefined ? 2 : parseCount(values.rounds, '--rounds');
 const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
 
-const runs: Array<{ profile: boolean; report: LabReport }> = [];
+const runs: Array<{ profile: boolean; report: LabReport; cpuMs: Map<string, number> }> = [];
 for (let i = 0; i < rounds; i++) {
   // Alternate which goes first, so neither always meets the machine's warmer or busier moment.
   for (const profile of i % 2 === 0 ? [true, false] : [false, true]) {
-    const report = await runLab({ quick: !values.full, profile, ...(only ? { only } : {}) });
-    runs.push({ profile, report });
+    // CPU time of the whole process per scenario: steadier than wall time on a shared machine.
+    const cpuMs = new Map<string, number>();
+    let cpuAtStart = process.cpuUsage();
+    const report = await runLab({ quick: !values.full, profile, ...(only ? { only } : {}) }, (e) => {
+      if (e.type === 'scenario-start') cpuAtStart = process.cpuUsage();
+      else {
+        const used = process.cpuUsage(cpuAtStart);
+        cpuMs.set(e.name, (used.user + used.system) / 1000);
+      }
+    });
+    runs.push({ profile, report, cpuMs });
     process.stderr.write(`round ${i + 1} profile ${profile ? 'on ' : 'off'}: ${(report.wallMs / 1000).toFixed(1)} s\n`);
   }
 }
@@ -46,3 +55,10 @@ const wall = (r: LabReport) => `${(r.wallMs / 1000).toFixed(1)} s`;
 console.log(`| lab wall time | ${cell(true, wall)} | ${cell(false, wall)} |`);
 const missed = (r: LabReport) => String(r.targets.filter((t) => !t.met).length);
 console.log(`| targets missed | ${cell(true, missed)} | ${cell(false, missed)} |`);
+console.log('');
+console.log(`| scenario | CPU of the process, profiling on | CPU, profiling off |`);
+console.log('|---|---|---|');
+for (const name of names) {
+  const cpu = (profile: boolean) => runs.filter((r) => r.profile === profile).map((r) => `${((r.cpuMs.get(name) ?? 0) / 1000).toFixed(2)} s`).join(' / ');
+  console.log(`| ${name} | ${cpu(true)} | ${cpu(false)} |`);
+}
