@@ -19,7 +19,8 @@ import { startOrder, type InventoryCaller, type OrderService, type OrderStats } 
 import { naiveInventoryCaller } from './naive-inventory.js';
 import { protectedInventoryCaller, type ProtectedCaller } from './protected-inventory.js';
 import { clientOptions, okhttpRequests } from './client-profile.js';
-import { startKeepaliveRig } from './keepalive/rig.js';
+import { startKeepaliveRig, type KeepaliveRig } from './keepalive/rig.js';
+import type { GrpcProbeOptions } from '../probe/grpc-call-spec.js';
 import type { KeepaliveEvidence } from './keepalive/evidence.js';
 import { labConstants, type LabSize, type ScenarioSpec } from './scenarios.js';
 
@@ -148,8 +149,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
       requestsPerConnection: spec.requestsPerConnection,
       ca: pki.rootCert,
       timeoutMs: 30_000,
-      // Keep-alive scenarios: the same open-loop load for the same time in both, so their P99s compare.
-      ...(rig ? { durationMs: size.keepaliveMs, rate: size.keepaliveRate } : {}),
+      // Keep-alive scenarios: the same open-loop rate in both, so their P99s compare.
+      ...(rig ? { durationMs: spec.name === 'keepalive-storm' ? size.keepaliveMs : size.keepaliveAlignedMs, rate: size.keepaliveRate } : {}),
     });
     const loadStart = monotonicClock.now();
     const run = await runBench(benchOptions, {}, options.signal);
@@ -161,11 +162,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
 
     let findings: Finding[] = [];
     if (options.probe) {
-      // The storm is probed where it happens: inventory's gRPC endpoint, keep-alive PINGs 1 s apart.
-      const probeOptions = rig && spec.name === 'keepalive-storm'
-        ? { url: rig.inventoryUrl, grpc: { call: rig.probeCall, keepaliveIntervalMs: labConstants.stormPingMs, keepalivePings: 5 } }
-        : { url: `${order.url}/api/v1/order?id=7` };
-      const probe = await runProbe({ ...probeOptions, ca: [pki.rootCert], requests: 10, concurrency: 5, timeoutMs: 10_000 }, options.signal);
+      const probe = await runProbe({ ...probeTarget(spec, order, rig), ca: [pki.rootCert], requests: 10, concurrency: 5, timeoutMs: 10_000 }, options.signal);
       findings = diagnose(probe.facts);
     }
 
@@ -194,6 +191,12 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
   } finally {
     for (const close of closers.reverse()) await close().catch(() => {});
   }
+}
+
+/** The storm is probed where it happens: inventory's gRPC endpoint, keep-alive PINGs 1 s apart; the rest probe order. */
+function probeTarget(spec: ScenarioSpec, order: OrderService, rig: KeepaliveRig | undefined): { url: string; grpc?: GrpcProbeOptions } {
+  if (rig && spec.name === 'keepalive-storm') return { url: rig.inventoryUrl, grpc: { call: rig.probeCall, keepaliveIntervalMs: labConstants.stormPingMs, keepalivePings: 5 } };
+  return { url: `${order.url}/api/v1/order?id=7` };
 }
 
 /** What the protected caller saw: breaker opens, fallbacks, hedges, failover, the healthy calibration. */

@@ -60,7 +60,7 @@ export function resolveKeepalivePolicy(policy: Partial<KeepalivePolicy> | undefi
   if (!(minTimeMs >= 0 && Number.isFinite(minTimeMs))) throw new ConfigError(`keepalivePolicy.minTimeMs must be a non-negative number of ms, got ${policy.minTimeMs}`);
   if (!(Number.isInteger(maxPingStrikes) && maxPingStrikes >= 0)) throw new ConfigError(`keepalivePolicy.maxPingStrikes must be a non-negative integer, got ${policy.maxPingStrikes}`);
   if (policy.afterGoaway !== undefined && policy.afterGoaway !== 'drain' && policy.afterGoaway !== 'close') throw new ConfigError(`keepalivePolicy.afterGoaway must be 'drain' or 'close', got ${String(policy.afterGoaway)}`);
-  return { minTimeMs, permitWithoutCalls: policy.permitWithoutCalls === true, maxPingStrikes, afterGoaway: policy.afterGoaway ?? 'drain' };
+  return { minTimeMs, permitWithoutCalls: policy.permitWithoutCalls === true, maxPingStrikes, ...(policy.afterGoaway === 'close' ? { afterGoaway: 'close' as const } : {}) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type http2 from 'node:http2';
-import { fieldString, frameMessage, GrpcMessageDecoder, GrpcStatus, ProtobufWriter, readFields } from '../../grpc/index.js';
+import { encodeHealthCheckResponse, fieldString, frameMessage, GrpcMessageDecoder, GrpcStatus, HEALTH_CHECK_METHOD, ProtobufWriter, readFields, ServingStatus } from '../../grpc/index.js';
 import { instrument } from '../../server/index.js';
 import type { KeepaliveCounters } from '../../server/index.js';
 import type { LabPki } from '../certs.js';
@@ -32,8 +32,12 @@ export function encodeStockRequest(sku: string): Uint8Array {
   return new ProtobufWriter().stringField(1, sku).finish();
 }
 
-/** GetStockReply { string sku = 1; uint32 available = 2; } */
-function encodeStockReply(sku: string, available: number): Uint8Array {
+/** GetStockRequest → GetStockReply { string sku = 1; uint32 available = 2; } */
+function stockReply(request: Uint8Array): Uint8Array {
+  const f = readFields(request).find((x) => x.field === 1);
+  const sku = f ? fieldString(f) : '';
+  // A deterministic stock level: these scenarios are about the connection, not the data.
+  const available = [...sku].reduce((n, c) => n + c.charCodeAt(0), 0) % 100;
   return new ProtobufWriter().stringField(1, sku).varintField(2, available).finish();
 }
 
@@ -43,27 +47,25 @@ export async function startGrpcInventory(pki: LabPki): Promise<GrpcInventory> {
   let calls = 0;
   lab.server.on('stream', function grpcInventoryStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) {
     stream.on('error', () => {});
-    if (headers[':path'] !== GET_STOCK) {
+    const path = headers[':path'];
+    if (path !== GET_STOCK && path !== HEALTH_CHECK_METHOD) {
       // Trailers-only: UNIMPLEMENTED, as a gRPC server answers an unknown method.
       stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(GrpcStatus.UNIMPLEMENTED) }, { endStream: true });
       return;
     }
     const decoder = new GrpcMessageDecoder();
-    let sku = '';
+    let request: Uint8Array = new Uint8Array(0);
     stream.on('data', (chunk: Buffer) => {
-      for (const m of decoder.push(chunk)) {
-        const f = readFields(m.data).find((x) => x.field === 1);
-        if (f) sku = fieldString(f);
-      }
+      for (const m of decoder.push(chunk)) request = m.data;
     });
     stream.on('end', () => {
       if (stream.destroyed) return;
-      calls++;
-      // A deterministic stock level: these scenarios are about the connection, not the data.
-      const available = [...sku].reduce((n, c) => n + c.charCodeAt(0), 0) % 100;
+      // grpc.health.v1 Check answers SERVING, as a grpc-go server with the health service registered does.
+      const reply = path === HEALTH_CHECK_METHOD ? encodeHealthCheckResponse(ServingStatus.SERVING) : stockReply(request);
+      if (path === GET_STOCK) calls++;
       stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
       stream.once('wantTrailers', () => stream.sendTrailers({ 'grpc-status': String(GrpcStatus.OK) }));
-      stream.end(frameMessage(encodeStockReply(sku, available)));
+      stream.end(frameMessage(reply));
     });
   });
   return {
