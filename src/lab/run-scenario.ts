@@ -193,9 +193,13 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
   }
 }
 
-/** The storm is probed where it happens: inventory's gRPC endpoint, keep-alive PINGs 1 s apart; the rest probe order. */
+/**
+ * The storm is probed where it happens: inventory's gRPC endpoint. Its keep-alive check PINGs an
+ * idle connection 500 ms apart (any gap under the 5 min minimum is a strike; 500 ms rather than
+ * the storm's 1 s keeps the check, which waits for the GOAWAY, to about 1.5 s). The rest probe order.
+ */
 function probeTarget(spec: ScenarioSpec, order: OrderService, rig: KeepaliveRig | undefined): { url: string; grpc?: GrpcProbeOptions } {
-  if (rig && spec.name === 'keepalive-storm') return { url: rig.inventoryUrl, grpc: { call: rig.probeCall, keepaliveIntervalMs: labConstants.stormPingMs, keepalivePings: 5 } };
+  if (rig && spec.name === 'keepalive-storm') return { url: rig.inventoryUrl, grpc: { call: rig.probeCall, keepaliveIntervalMs: 500, keepalivePings: 5 } };
   return { url: `${order.url}/api/v1/order?id=7` };
 }
 
