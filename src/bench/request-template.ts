@@ -2,6 +2,7 @@ import { encodeHeaders } from '../codec/frame-encoder.js';
 import type { HeaderField } from '../codec/types.js';
 import type { BenchOptions } from './options.js';
 import type { WriteBatch } from './write-batch.js';
+import { grpcHeaderList } from './grpc-call.js';
 
 /**
  * The request every stream sends, encoded once per connection: a HEADERS frame (plus
@@ -23,7 +24,8 @@ export interface RequestTemplate {
 }
 
 /** The request's header list: pseudo-headers first (RFC 9113 §8.3.1), then the user's. */
-export function requestHeaderList(o: Pick<BenchOptions, 'url' | 'method' | 'headers' | 'body'>): HeaderField[] {
+export function requestHeaderList(o: Pick<BenchOptions, 'url' | 'method' | 'headers' | 'body' | 'grpc'>): HeaderField[] {
+  if (o.grpc !== undefined) return grpcHeaderList(o.url, o.grpc, o.headers);
   const fields: HeaderField[] = [
     { name: ':method', value: o.method },
     { name: ':scheme', value: o.url.protocol === 'https:' ? 'https' : 'http' },

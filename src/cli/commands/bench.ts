@@ -9,6 +9,7 @@ import type { BenchProgress } from '../../bench/engine.js';
 import { renderBenchJson } from '../../report/bench-json.js';
 import { extraFlags, extraUsage, parseBenchExtras, type BenchExtras } from './bench-extras.js';
 import { parseThreshold } from '../../bench/threshold-expr.js';
+import { grpcBenchFlags, grpcBenchUsage, grpcShortData, parseGrpcBenchFlags } from './bench-grpc.js';
 
 // The engine, the result builder and the text and progress renderers are imported when `run` needs them, not
 // here: `bench --help` and a usage error then load none of them, and a run loads the text
@@ -45,7 +46,7 @@ Options:
       --timeout TIME             reset requests with no response after TIME (default 30s)
       --json                     print the result as JSON (schema: docs/json.md)
       --out FILE                 also write the JSON result to FILE
-${extraUsage}`;
+${extraUsage}${grpcBenchUsage}`;
 
 const flags = {
   connections: { type: 'string', short: 'c' },
@@ -69,6 +70,7 @@ const flags = {
   json: { type: 'boolean' },
   out: { type: 'string' },
   ...extraFlags,
+  ...grpcBenchFlags,
 } as const;
 
 /** Flags → BenchOptions; every bad value is a UsageError naming its flag. */
@@ -77,7 +79,7 @@ export function benchOptionsFromArgs(argv: string[]): { options: BenchOptions; j
 }
 
 function benchFlags(argv: string[]): { options: BenchOptions; json: boolean; out: string | undefined; extras: BenchExtras } {
-  const { values: v, positionals } = parseFlags(argv, flags, 1);
+  const { values: v, positionals } = parseFlags(grpcShortData(argv), flags, 1);
   const parsedExtras = parseBenchExtras(v, positionals[0]);
   const extras = parsedExtras.extras;
   const url = parseTargetUrl(parsedExtras.url, 'bench');
@@ -89,7 +91,8 @@ function benchFlags(argv: string[]): { options: BenchOptions; json: boolean; out
     if (!(rate > 0)) throw new UsageError(`--rate: '${v.rate}' is not a positive number of requests per second`);
   }
   const headers = (v.header ?? []).map(parseHeaderFlag);
-  const body = v.data !== undefined ? new Uint8Array(readFlagFile(v.data, '--data')) : undefined;
+  const grpc = parseGrpcBenchFlags(v, url, headers, v.timeout !== undefined ? positiveDuration(v.timeout, '--timeout') : undefined);
+  const body = v.data !== undefined && !grpc ? new Uint8Array(readFlagFile(v.data, '--data')) : undefined;
   const method = (v.method ?? (body ? 'POST' : 'GET')).toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method: '${v.method}' is not an HTTP method`);
   const window = v.window !== undefined ? parseSize(v.window, '--window') : benchDefaults.windowSize;
@@ -117,6 +120,7 @@ function benchFlags(argv: string[]): { options: BenchOptions; json: boolean; out
     targets: extras.targets && extras.targets.length > 1 ? extras.targets : undefined,
     stages: extras.stages,
     logFile: extras.logFile,
+    grpc,
   };
   if (extras.stages && v.duration !== undefined) throw new UsageError('--stages and --duration cannot be used together (the stages set the length)');
   // Stages are read per interval (target beside achieved): 1 s rows unless --interval says otherwise.
