@@ -17,6 +17,7 @@ import { grpcBenchFlags, grpcBenchUsage, grpcShortData, parseGrpcBenchFlags } fr
 // issue 4 compares with h2load's.
 
 const usage = `Usage: h2doctor bench <url> [options]
+       h2doctor bench --grpc --call /pkg.Service/Method [-d HEX|@FILE | --proto FILE --data JSON] <url> [options]
 
 HTTP/2 load generator that explains its own tail: queue time for a stream slot, per-request
 phases, per-connection attribution, connection reuse, GOAWAY/RST_STREAM codes, push counters.
