@@ -8,10 +8,11 @@
  *
  * Which server, and why. The load generators are what is measured, so the server must answer
  * faster than any of them can ask, on the same 2 cores. Measured here with h2load on a busy
- * machine: a grpc-js server tops out around 5–8k calls/s, Debian's python3-grpcio (C-core,
- * Python handlers under the GIL) ≈ 5k, a minimal node:http2 gRPC responder ≈ 12k, and nghttpd
- * ≈ 40k+ (≈ 300k+ for GETs on a quiet machine). Behind the first three every generator waits
- * on the server and req/s reads ≈ 1.0 × h2load whatever the generator costs. So the default
+ * machine: Debian's python3-grpcio (C-core, Python handlers under the GIL) ≈ 5k calls/s, a
+ * minimal node:http2 gRPC responder ≈ 12k, nghttpd ≈ 43k (≈ 300k+ for GETs on a quiet
+ * machine); a grpc-js server runs on node:http2 with more work per call than that responder
+ * (not measured here). Behind the first two every generator waits on the server and req/s reads
+ * ≈ 1.0 × h2load whatever the generator costs. So the default
  * server is nghttpd (nghttp2's own, h2load's sibling, in C) answering the call in gRPC's wire
  * shape: HEADERS :status 200, one DATA frame with a length-prefixed message (`08 01`), then
  * trailers `grpc-status: 0` (`--trailer`). It reads and discards the request, and sends no
