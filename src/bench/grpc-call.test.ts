@@ -74,3 +74,26 @@ test('status counts by name round-trip, and the recorder keeps, merges and pushe
   assert.equal(value('h2doctor_bench_failures_total', 'reason', 'grpc_error'), 2);
   assert.equal(value('h2doctor_bench_requests_total', 'outcome', 'failed'), 2);
 });
+
+test('the bench reads a status as src/grpc/response-status.ts does, without its per-call allocations', async () => {
+  const { grpcCallStatus } = await import('../grpc/response-status.js');
+  const headers = (status: number, extra: [string, string][] = []) => [{ name: ':status', value: String(status) }, ...extra.map(([name, value]) => ({ name, value }))];
+  const trailers = (v: string) => [{ name: 'grpc-status', value: v }];
+  const cases: [ReturnType<typeof headers>, ReturnType<typeof trailers> | null][] = [
+    [headers(200, [['content-type', 'application/grpc']]), trailers('0')],
+    [headers(200, [['content-type', 'application/grpc']]), trailers('14')],
+    [headers(200, [['content-type', 'application/grpc']]), trailers('99')],
+    [headers(200, [['content-type', 'application/grpc']]), trailers('x')],
+    [headers(200, [['content-type', 'application/grpc'], ['grpc-status', '5']]), null], // Trailers-Only
+    [headers(200, [['content-type', 'application/grpc']]), null],
+    [headers(503), null],
+    [headers(404), null],
+    [headers(429), null],
+    [headers(401), null],
+  ];
+  for (const [h, t] of cases) {
+    const slot: StreamSlot = { startedAt: 0, sentAt: 0, firstByteAt: 0, status: Number(h[0]!.value), pushes: 0, unacked: 0, grpc: -1 };
+    streamEndOutcome(slot, t ?? h, true);
+    assert.equal(slot.grpc, grpcCallStatus(h, t).code, JSON.stringify([h, t]));
+  }
+});
