@@ -195,8 +195,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     if (caller.protected) addClientMeasures(measurement, caller.protected, killer?.killedAt(), loadMs);
     if (keepalive) measurement.keepalive = keepalive;
     if (caller.tuning) measurement.breakerTuning = caller.tuning;
-    const slowestRequest = slowest?.finish();
-    if (slowestRequest) measurement.slowestRequest = slowestRequest;
+    if (slowest) measurement.slowestRequest = slowest.finish();
     return measurement;
   } finally {
     for (const close of closers.reverse()) await close().catch(() => {});
