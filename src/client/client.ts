@@ -159,6 +159,7 @@ export class H2Client implements RaceHost {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     if (!(timeoutMs > 0)) return Promise.reject(new ConfigError(`timeoutMs must be positive, got ${options.timeoutMs}`));
     const run = new RequestRun(method, options.path, options.headers, options.body, signal, timeoutMs, options.idempotent === true);
+    if (options.onStream !== undefined) run.onStream = options.onStream;
     // Infinity means no deadline.
     if (timeoutMs !== Infinity) this.deadlines.add(run, timeoutMs, this.clock.now());
     run.listen();

@@ -35,6 +35,8 @@ export interface ExchangeShared {
  */
 export interface ExchangeRun extends OutgoingRequest, CancelSlot {
   finish(): void;
+  /** Told the peer of each stream opened for the request (RequestOptions.onStream). */
+  readonly onStream?: ((peer: string) => void) | undefined;
   /** Settle `exchangeAsync`'s promise (set by it, cleared once used). */
   attemptResolve: ((res: ClientResponse) => void) | undefined;
   attemptReject: ((err: H2DoctorError) => void) | undefined;
@@ -201,6 +203,7 @@ export function exchange<R extends ExchangeRun>(session: PooledSession, run: R, 
   stream.on('error', onStreamError);
   stream.on('response', onStreamResponse);
   stream.on('close', onStreamClose);
+  if (run.onStream !== undefined) tellStream(run.onStream, session);
   if (run.body !== undefined) {
     try {
       stream.end(run.body);
@@ -211,6 +214,15 @@ export function exchange<R extends ExchangeRun>(session: PooledSession, run: R, 
       stream.close(http2.constants.NGHTTP2_CANCEL);
       handler.failed(run, err as H2DoctorError);
     }
+  }
+}
+
+/** The request's `onStream` observer; what it throws is not the request's failure. */
+function tellStream(onStream: (peer: string) => void, session: PooledSession): void {
+  try {
+    onStream(session.peer);
+  } catch {
+    // An observer's bug must not strand a stream that is already open.
   }
 }
 

@@ -73,11 +73,11 @@ const METADATA_NAME = /^[0-9a-z_.-]+$/;
 export async function unaryCall(host: UnaryHost, defaults: UnaryDefaults, options: UnaryOptions): Promise<UnaryResult> {
   parseGrpcMethod(options.method);
   const metrics = defaults.metrics;
-  if (metrics === undefined) return unaryAttempts(host, defaults, options);
+  if (metrics === undefined) return unaryAttempts(host, defaults, options, undefined);
   const labels = metrics.start(options.method);
   const t0 = host.clock.now();
   try {
-    const r = await unaryAttempts(host, defaults, options);
+    const r = await unaryAttempts(host, defaults, options, metrics.streamCounter(labels.grpc_service!));
     metrics.end(labels, GrpcStatus.OK, (host.clock.now() - t0) / 1000);
     return r;
   } catch (err) {
@@ -87,7 +87,8 @@ export async function unaryCall(host: UnaryHost, defaults: UnaryDefaults, option
   }
 }
 
-async function unaryAttempts(host: UnaryHost, defaults: UnaryDefaults, options: UnaryOptions): Promise<UnaryResult> {
+/** `onStream` hears the peer of every stream the call opens (grpc_client_stream_created_total). */
+async function unaryAttempts(host: UnaryHost, defaults: UnaryDefaults, options: UnaryOptions, onStream: ((peer: string) => void) | undefined): Promise<UnaryResult> {
   const timeoutMs = options.timeoutMs ?? defaults.timeoutMs;
   if (!(timeoutMs > 0)) throw new ConfigError(`timeoutMs must be positive, got ${options.timeoutMs}`);
   const headers: Record<string, string> = { 'content-type': 'application/grpc', te: 'trailers' };
@@ -105,7 +106,7 @@ async function unaryAttempts(host: UnaryHost, defaults: UnaryDefaults, options: 
     let status: GrpcCallStatus;
     let result: UnaryResult | undefined;
     try {
-      const res = await host.request({ method: 'POST', path: options.method, headers, body, timeoutMs: left, signal: options.signal });
+      const res = await host.request({ method: 'POST', path: options.method, headers, body, timeoutMs: left, signal: options.signal, onStream });
       attempts += res.attempts;
       ({ status, result } = await readCall(res, options.method));
     } catch (err) {

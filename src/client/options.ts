@@ -88,6 +88,11 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Marks a non-idempotent request safe to retry (it carries an idempotency key, say). */
   idempotent?: boolean;
+  /**
+   * Called with the peer's `address:port` each time a stream is opened for this request:
+   * every attempt, retries, hedges and transparent re-sends included. What it throws is ignored.
+   */
+  onStream?: (peer: string) => void;
 }
 
 /** A request with a fallback: the answer used instead of failing when every breaker is open or no endpoint is healthy. */

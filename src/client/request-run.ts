@@ -47,6 +47,8 @@ export class RequestRun implements CancelSlot, DeadlineEntry, ExchangeRun {
   /** `exchangeAsync`'s promise (cleared once used). */
   attemptResolve: ((res: ClientResponse) => void) | undefined = undefined;
   attemptReject: ((err: H2DoctorError) => void) | undefined = undefined;
+  /** The caller's `onStream` (told the peer of each stream opened), if any. */
+  onStream: ((peer: string) => void) | undefined = undefined;
 
   constructor(
     readonly method: string,

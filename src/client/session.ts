@@ -111,6 +111,8 @@ export class PooledSession {
   private pingTimer: NodeJS.Timeout | undefined;
   private pingDeadline: NodeJS.Timeout | undefined;
   private closedNotified = false;
+  /** `peer`, once the socket told it. */
+  private peerAddress: string | undefined;
 
   constructor(private readonly options: SessionOptions, private readonly events: SessionEvents) {
     this.maxStreams = Math.min(100, options.maxStreams);
@@ -191,6 +193,19 @@ export class PooledSession {
   /** The peer's address, once connected. */
   get remoteAddress(): string | undefined {
     return this.h2.socket?.remoteAddress;
+  }
+
+  /**
+   * `address:port` of the server this session is connected to (`[v6]:port`), as gRPC names a
+   * peer; the origin's `host:port` before the socket knows it. Kept once known: the socket
+   * forgets it when it closes.
+   */
+  get peer(): string {
+    if (this.peerAddress !== undefined) return this.peerAddress;
+    const address = this.socket.remoteAddress;
+    if (address === undefined) return this.options.origin.host;
+    this.peerAddress = `${address.includes(':') ? `[${address}]` : address}:${this.socket.remotePort}`;
+    return this.peerAddress;
   }
 
   /** True when a new stream may be opened now. */

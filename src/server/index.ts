@@ -20,4 +20,5 @@ export type { GracefulCloseOptions, GracefulCloseResult } from './graceful-close
 export type { CompatHandler, CompatResponse } from './handlers.js';
 export type { SessionCloseReason } from './stats.js';
 export type { KeepalivePolicy, KeepaliveCounters } from './keepalive-policy.js';
+export type { GrpcMethodType, GrpcServerMetricsOptions, GrpcServiceShape } from './grpc-metrics.js';
 export { PushDeniedError } from '../errors.js';

@@ -6,6 +6,7 @@ import { version } from '../version.js';
 import { hookStreamEmit } from './emit-hook.js';
 import { closeGracefully, type GracefulCloseOptions, type GracefulCloseResult } from './graceful-close.js';
 import { createMetricsHandler, createSnapshotHandler, type CompatHandler } from './handlers.js';
+import { GrpcServerMetrics, resolveGrpcMetrics, type GrpcServerMetricsOptions } from './grpc-metrics.js';
 import { startKeepalivePing } from './keepalive-ping.js';
 import { KeepaliveEnforcer, registerKeepaliveMetrics, resolveKeepalivePolicy, type KeepalivePolicy } from './keepalive-policy.js';
 import { createServerMetrics, type ServerMetrics } from './metrics.js';
@@ -73,6 +74,13 @@ export interface InstrumentOptions {
    * Defaults of a given object: grpc-go's (5 min, false, 2). Default: off.
    */
   keepalivePolicy?: Partial<KeepalivePolicy>;
+  /**
+   * go-grpc-prometheus's server metrics (grpc_server_started_total, grpc_server_handled_total
+   * by grpc_code, grpc_server_handling_seconds) for requests with content-type
+   * application/grpc*, read from the grpc-status the server sends (grpc-metrics.ts), into the
+   * metrics registry, unprefixed. Default: off.
+   */
+  grpcMetrics?: boolean | GrpcServerMetricsOptions;
   /** Where push log lines go (default: stderr). */
   log?: (line: string) => void;
   /** Clock for durations (default: performance.now()). GC overlap assumes that timeline. */
@@ -116,6 +124,7 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
   // Options that can be refused are checked before anything registers metrics or starts timers.
   const policy = resolvePushPolicy(options.push);
   const keepalivePolicy = resolveKeepalivePolicy(options.keepalivePolicy);
+  const grpcOptions = resolveGrpcMetrics(options.grpcMetrics);
   const routes = new RouteLabeler(options.route ?? defaultRoute, options.maxRoutes ?? 100);
   const profile = profileOptions(options);
   if (options.timeline === true && options.slowRequests === false) throw new ConfigError('timeline needs slowRequests: timelines are kept for slow requests');
@@ -132,8 +141,9 @@ export function instrument(server: Http2Server | Http2SecureServer, options: Ins
   const sessions = new SessionTracker(stats, metrics);
   const keepalive = keepalivePolicy === undefined ? undefined : new KeepaliveEnforcer(keepalivePolicy, clock);
   if (keepalive !== undefined) registerKeepaliveMetrics(keepalive.counters, metrics.registry, options.metrics?.prefix ?? 'h2_');
+  const grpc = grpcOptions === undefined ? undefined : new GrpcServerMetrics(grpcOptions, metrics.registry, clock);
   const requests = new RequestTracker({
-    policy, stats, clock, pushLog: new PushLogLimiter(clock), log, metrics, sessions, routes, slow, ...traceParts(options.trace),
+    policy, stats, clock, pushLog: new PushLogLimiter(clock), log, metrics, sessions, routes, slow, grpc, ...traceParts(options.trace),
   });
   let detached = false;
 

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Clock } from '../clock.js';
 import { h2ErrorLabel } from '../codec/names.js';
+import type { GrpcServerMetrics } from './grpc-metrics.js';
 import type { ServerMetrics } from './metrics.js';
 import type { PushLogLimiter, PushPolicy } from './push-policy.js';
 import { kStreamRecord, StreamRecord, type RecordedSession, type RecordedStream } from './records.js';
@@ -26,6 +27,8 @@ export interface RequestTrackerParts {
   generateTraceId: (() => string) | undefined;
   /** Slow-request capture; undefined when it is off. */
   slow: SlowCapture | undefined;
+  /** gRPC metrics (grpc-metrics.ts); undefined when off. */
+  grpc?: GrpcServerMetrics | undefined;
 }
 
 /**
@@ -47,6 +50,7 @@ export class RequestTracker implements StreamHookContext {
   private readonly traceHeaders: readonly string[];
   private readonly generateTraceId: (() => string) | undefined;
   private readonly slow: SlowCapture | undefined;
+  private readonly grpc: GrpcServerMetrics | undefined;
   /** Releases the stream hooks (stream-hooks.ts); set on the first request. */
   private releaseHooks: (() => void) | undefined = undefined;
 
@@ -62,6 +66,7 @@ export class RequestTracker implements StreamHookContext {
     this.traceHeaders = parts.traceHeaders;
     this.generateTraceId = parts.generateTraceId;
     this.slow = parts.slow;
+    this.grpc = parts.grpc;
   }
 
   /** A request stream arrived ('stream'): count it and hang its record on it. */
@@ -82,6 +87,7 @@ export class RequestTracker implements StreamHookContext {
       this.clock.now(), session.streamsOpen, requestsBefore,
     );
     (stream as RecordedStream)[kStreamRecord] = rec;
+    if (this.grpc !== undefined) this.grpc.start(stream, headers, rec.startedAt);
     return rec;
   }
 

@@ -10,6 +10,8 @@ import type { ServiceConfig, ServiceMessage } from './service-entry.js';
  */
 export interface ServiceProcess {
   port: number;
+  /** The current incarnation's process id. */
+  readonly pid: number;
   /** Counters summed over every incarnation. */
   totals(): Record<string, number>;
   /** SIGKILL: no cleanup, no flush, an open transaction dies with the process. */
@@ -72,6 +74,9 @@ export async function startServiceProcess(config: ServiceConfig): Promise<Servic
   };
   return {
     port,
+    get pid() {
+      return child.pid ?? -1;
+    },
     totals: () => {
       const t = { ...done };
       for (const [k, v] of Object.entries(current)) t[k] = (t[k] ?? 0) + v;
