@@ -125,14 +125,13 @@ function hookedClose(this: RecordedStream): unknown {
  * do user code and stream.finished/pipeline. Finishing the request's bookkeeping here, right
  * after the base destroy has set `rstCode`, spares every request a 'close' listener.
  */
-function hookedDestroy(this: RecordedStream, err?: unknown, callback?: unknown): unknown {
+function hookedDestroy(this: RecordedStream): unknown {
   const rec = this[kStreamRecord];
-  // destroy(err, callback) runs at least once per request: like respond, its two parameters
-  // are forwarded as they are (the streams' destroy treats a missing and an undefined
-  // argument alike), which spares an `arguments` object and a varargs call.
-  if (rec === undefined) return base.destroy.call(this, err, callback);
+  // eslint-disable-next-line prefer-rest-params
+  if (rec === undefined) return base.destroy.apply(this, arguments as never);
   if (!this.closed) rec.localClose = true;
-  const result = base.destroy.call(this, err, callback);
+  // eslint-disable-next-line prefer-rest-params
+  const result = base.destroy.apply(this, arguments as never);
   if (!rec.ended) {
     rec.ended = true;
     rec.hooks.onStreamEnd(this, rec);
