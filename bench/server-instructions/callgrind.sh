@@ -18,12 +18,12 @@ PID=$!
 for _ in $(seq 1 600); do grep -q '^[0-9]*$' "$LOG" 2>/dev/null && break; sleep 0.5; done
 URL=http://127.0.0.1:$(grep -m1 '^[0-9]*$' "$LOG")/orders/42
 h2load -t 1 -c 10 -m 10 -n "${WARM:-150000}" -H "$TP" "$URL" > /dev/null
-callgrind_control --instr=on $PID > /dev/null
+callgrind_control --instr=on $PID > /dev/null 2>&1
 h2load -t 1 -c 10 -m 10 -n 2000 -H "$TP" "$URL" > /dev/null
-callgrind_control -z $PID > /dev/null
+callgrind_control -z $PID > /dev/null 2>&1
 GC0=$(grep -c 'ms: ' "$LOG")
 h2load -t 1 -c 10 -m 10 -n "$N" -H "$TP" "$URL" | grep 'finished in'
-callgrind_control -d $PID > /dev/null
+callgrind_control -d $PID > /dev/null 2>&1
 echo "$MODE: $(( $(grep -c 'ms: ' "$LOG") - GC0 )) GCs in the measured window; pid $PID"
 sleep 1
 kill $PID; wait $PID 2>/dev/null
