@@ -14,10 +14,11 @@
  * Targets (issue 4): req/s ≥ 0.8 × h2load's, CPU per request ≤ 1.5 × h2load's, RSS ≤ 150 MB.
  */
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startNghttpd } from '../test/support/nghttpd.js';
 
-interface Measure {
+/** One generator's run. bench/bench-grpc.ts imports the helpers below (exported for it). */
+export interface Measure {
   rps: number;
   cpuMs: number;
   requests: number;
@@ -50,8 +51,9 @@ function ours(url: string, requests: number): Measure {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Measure;
 }
 
-function h2load(url: string, requests: number): Measure {
-  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %U %S %M', 'h2load', '-t', '1', '-c', '10', '-m', '10', '-n', String(requests), url], { encoding: 'utf8' });
+/** `h2load -t 1 -c 10 -m 10 -n N` under /usr/bin/time; `extra`: more h2load flags (e.g. `-d FILE -H …`). */
+export function h2load(url: string, requests: number, extra: string[] = []): Measure {
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %U %S %M', 'h2load', '-t', '1', '-c', '10', '-m', '10', '-n', String(requests), ...extra, url], { encoding: 'utf8' });
   const text = r.stdout + r.stderr;
   const rps = Number(/finished in [\d.]+\w+, ([\d.]+) req\/s/.exec(text)?.[1]);
   const succeeded = Number(/(\d+) succeeded/.exec(text)?.[1]);
@@ -60,10 +62,10 @@ function h2load(url: string, requests: number): Measure {
   return { rps, cpuMs: (Number(t[1]) + Number(t[2])) * 1000, requests: succeeded, rssMb: Number(t[3]) / 1024 };
 }
 
-/** The real CLI from dist/, whole process under /usr/bin/time, like h2load. */
-function cli(url: string, requests: number): Measure {
+/** The real CLI from dist/, whole process under /usr/bin/time, like h2load; `extra`: more bench flags (e.g. `--grpc …`). */
+export function cli(url: string, requests: number, extra: string[] = []): Measure {
   const bin = fileURLToPath(new URL('../bin/h2doctor.js', import.meta.url));
-  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %U %S %M', process.execPath, bin, 'bench', url, '-c', '10', '-m', '10', '-n', String(requests), '--json'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %U %S %M', process.execPath, bin, 'bench', url, '-c', '10', '-m', '10', '-n', String(requests), ...extra, '--json'], { encoding: 'utf8', maxBuffer: 1 << 24 });
   const t = /TIME ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
   if (r.status !== 0 || !t) throw new Error(`h2doctor bench (dist) failed — run \`npm run build\` first:\n${r.stderr}`);
   const result = JSON.parse(r.stdout) as { rps: number; requests: { succeeded: number } };
@@ -76,13 +78,13 @@ function cli(url: string, requests: number): Measure {
  * set (some sandboxes and corporate images do), every node process parses that CA bundle
  * before any JavaScript runs, ~50 ms on the reference machine.
  */
-function nodeStartup(): number {
+export function nodeStartup(): number {
   const r = spawnSync('/usr/bin/time', ['-f', 'TIME %U %S', process.execPath, '-e', '0'], { encoding: 'utf8' });
   const t = /TIME ([\d.]+) ([\d.]+)/.exec(r.stderr);
   return t ? (Number(t[1]) + Number(t[2])) * 1000 : NaN;
 }
 
-const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+export const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const arg = (name: string, dflt: number) => {
@@ -127,5 +129,8 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === '--child') await child(process.argv[3]!, Number(process.argv[4]));
-else await main();
+// Run only as a script: bench/bench-grpc.ts imports the helpers.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  if (process.argv[2] === '--child') await child(process.argv[3]!, Number(process.argv[4]));
+  else await main();
+}

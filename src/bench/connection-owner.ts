@@ -10,8 +10,11 @@ export interface ConnectionOwner {
   takePending(): number;
   /** Puts a request back in front of the queue (a GOAWAY excluded its stream, RFC 9113 §6.8). */
   requeue(startedAt: number): void;
-  /** A request ended. `firstByteAt` is NaN when no response HEADERS arrived. */
-  requestDone(conn: BenchConnection, streamId: number, startedAt: number, sentAt: number, firstByteAt: number, endAt: number, status: number, outcome: OutcomeCode, pushes: number): void;
+  /**
+   * A request ended. `firstByteAt` is NaN when no response HEADERS arrived; `grpc` is the
+   * call's grpc-status when the response or a reset gave one, else -1 (grpc-call.ts).
+   */
+  requestDone(conn: BenchConnection, streamId: number, startedAt: number, sentAt: number, firstByteAt: number, endAt: number, status: number, outcome: OutcomeCode, pushes: number, grpc: number): void;
   resetReceived(conn: BenchConnection, code: number): void;
   /** GOAWAY received (after the streams it excluded were requeued); the connection drains from now on. */
   goawayReceived(conn: BenchConnection, code: number, lastStreamId: number, debug: string): void;

@@ -3,14 +3,13 @@ import { FrameDecoder } from '../codec/frame-decoder.js';
 import { encodeGoaway, encodePing, encodeRstStream, encodeSettings, encodeWindowUpdate } from '../codec/frame-encoder.js';
 import { HpackDecoder } from '../codec/hpack/decoder.js';
 import { DEFAULT_INITIAL_WINDOW_SIZE, DEFAULT_MAX_FRAME_SIZE, SettingId, type Frame, type Setting } from '../codec/types.js';
-import {
-  CodecError, ConfigError, ConnectionClosedError, H2DoctorError, H2ErrorCode, NotHttp2Error, fromSystemError,
-} from '../errors.js';
+import { CodecError, ConfigError, ConnectionClosedError, H2DoctorError, H2ErrorCode, NotHttp2Error, fromSystemError } from '../errors.js';
 import type { BenchOptions } from './options.js';
 import { Outcome, type ConnectionRecord, type OutcomeCode } from './recorder.js';
 import type { ConnectionOwner } from './connection-owner.js';
 import { dial } from './dial.js';
 import { ConnectionHealth } from './connection-health.js';
+import { grpcStatusFromRstCode, streamEndOutcome } from './grpc-call.js';
 import { statusOf } from './response-status.js';
 import { patchStreamId, writeRequestBody, type RequestTemplate } from './request-template.js';
 import { WriteBatch } from './write-batch.js';
@@ -159,7 +158,7 @@ export class BenchConnection {
             s.firstByteAt = now;
           }
         }
-        if (f.endStream) this.finish(f.streamId, s, now, s.status >= 400 || s.status === 0 ? Outcome.HTTP_ERROR : Outcome.OK);
+        if (f.endStream) this.finish(f.streamId, s, now, streamEndOutcome(s, f.headers, this.o.grpc !== undefined));
         return;
       }
       case 'DATA': {
@@ -168,7 +167,7 @@ export class BenchConnection {
         if (s !== undefined) {
           this.owner.bodyBytes(f.data.length, 0);
           if (f.endStream) {
-            this.finish(f.streamId, s, now, s.status >= 400 || s.status === 0 ? Outcome.HTTP_ERROR : Outcome.OK);
+            this.finish(f.streamId, s, now, streamEndOutcome(s, undefined, this.o.grpc !== undefined));
           } else if ((s.unacked += f.length) >= this.o.windowSize / 2) {
             this.batch.append(encodeWindowUpdate(f.streamId, s.unacked));
             s.unacked = 0;
@@ -180,6 +179,7 @@ export class BenchConnection {
         const s = this.streams.get(f.streamId);
         if (s !== undefined) {
           this.owner.resetReceived(this, f.errorCode);
+          s.grpc = grpcStatusFromRstCode(f.errorCode); // used with --grpc only
           this.finish(f.streamId, s, now, Outcome.RESET);
         } else this.push.reset(f.streamId);
         return;
@@ -268,13 +268,14 @@ export class BenchConnection {
       }
       this.issued++;
       this.active++;
-      const s = this.pool.pop() ?? { startedAt: 0, sentAt: 0, firstByteAt: NaN, status: 0, pushes: 0, unacked: 0 };
+      const s = this.pool.pop() ?? { startedAt: 0, sentAt: 0, firstByteAt: NaN, status: 0, pushes: 0, unacked: 0, grpc: -1 };
       s.startedAt = startedAt;
       s.sentAt = now;
       s.firstByteAt = NaN;
       s.status = 0;
       s.pushes = 0;
       s.unacked = 0;
+      s.grpc = -1;
       this.streams.set(id, s);
     }
     if (this.active === 0 && ((limit > 0 && this.issued >= limit) || this.nextStreamId > MAX_STREAM_ID)) this.close('limit');
@@ -292,7 +293,7 @@ export class BenchConnection {
   private finish(id: number, s: StreamSlot, now: number, outcome: OutcomeCode): void {
     this.streams.delete(id);
     this.active--;
-    this.owner.requestDone(this, id, s.startedAt, s.sentAt, s.firstByteAt, now, s.status, outcome, s.pushes);
+    this.owner.requestDone(this, id, s.startedAt, s.sentAt, s.firstByteAt, now, s.status, outcome, s.pushes, s.grpc);
     this.pool.push(s);
     if (this.state === 'draining' && this.active === 0) this.close('goaway');
     else if (this.active === 0 && this.o.requestsPerConnection > 0 && this.issued >= this.o.requestsPerConnection) this.close('limit');
@@ -378,7 +379,7 @@ export class BenchConnection {
   private failStreams(now: number): void {
     for (const [id, s] of this.streams) {
       this.active--;
-      this.owner.requestDone(this, id, s.startedAt, s.sentAt, s.firstByteAt, now, s.status, Outcome.ERRORED, s.pushes);
+      this.owner.requestDone(this, id, s.startedAt, s.sentAt, s.firstByteAt, now, s.status, Outcome.ERRORED, s.pushes, s.grpc);
     }
     this.streams.clear();
   }

@@ -10,6 +10,7 @@ import { createSchedule, type LoadSchedule, PendingRequests } from './schedule.j
 import { RequestObserver } from './request-observer.js';
 import type { RecorderExtras } from './recorder.js';
 import { SelfCheck, type SelfCheckSample } from './self-check.js';
+import { grpcStatusOfFailure } from './grpc-call.js';
 
 /**
  * One thread's bench: opens `connections` connections, feeds them requests according to the
@@ -92,7 +93,7 @@ export class BenchEngine implements ConnectionOwner {
     this.clock = engine.clock ?? monotonicClock;
     this.workerIndex = engine.workerIndex ?? 0;
     this.workerCount = engine.workerCount ?? 1;
-    this.extras = { targets: o.targets !== undefined && o.targets.length > 1 ? o.targets : undefined, stages: o.stages?.length };
+    this.extras = { targets: o.targets !== undefined && o.targets.length > 1 ? o.targets : undefined, stages: o.stages?.length, grpc: o.grpc !== undefined };
     this.recorder = new BenchRecorder(o.intervalMs, this.extras);
   }
 
@@ -203,14 +204,15 @@ export class BenchEngine implements ConnectionOwner {
     this.pending.unshift(startedAt);
   }
 
-  requestDone(conn: BenchConnection, streamId: number, startedAt: number, sentAt: number, firstByteAt: number, endAt: number, status: number, outcome: OutcomeCode, pushes: number): void {
+  requestDone(conn: BenchConnection, streamId: number, startedAt: number, sentAt: number, firstByteAt: number, endAt: number, status: number, outcome: OutcomeCode, pushes: number, grpc: number): void {
     this.inFlight--;
     if (this.stopping) return;
     if (startedAt >= this.schedule.measureStart && conn.record !== undefined) {
       // The warmup timer can fire late on a busy machine, after measured requests have ended:
       // measurement starts now then, or they would be counted in the warmup's recorder.
       if (!this.measuring) this.endWarmup();
-      this.recorder.recordRequest(conn.record, streamId, this.schedule.measureStart, startedAt, sentAt, firstByteAt, endAt, status, outcome);
+      const grpcCode = this.o.grpc === undefined ? -1 : grpc >= 0 ? grpc : grpcStatusOfFailure(outcome);
+      this.recorder.recordRequest(conn.record, streamId, this.schedule.measureStart, startedAt, sentAt, firstByteAt, endAt, status, outcome, grpcCode);
       if (pushes > 0) this.recorder.counters.responsesWithPush++;
       if (outcome === Outcome.TIMEOUT) this.recorder.counters.resetsSent++; // our RST_STREAM(CANCEL)
       if (this.progressListeners.size > 0) this.recent.recordMs(endAt - startedAt);

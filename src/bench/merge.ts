@@ -4,6 +4,7 @@ import type { LatencyHistogram } from '../stats/log-linear-histogram.js';
 import { addPortableHistograms, decodeHistogram, loadHdr, type PortableHistogram } from './portable-histograms.js';
 import { BenchRecorder, histogramNames } from './recorder.js';
 import { buildBenchResult, type BenchResult } from './result.js';
+import { grpcCodeOfName } from './grpc-call.js';
 
 /**
  * `h2doctor bench merge a.json b.json …`: one exact result from runs made apart (several
@@ -22,12 +23,18 @@ export async function mergeBenchResults(runs: BenchResult[]): Promise<BenchResul
   if (runs.length === 0) throw new ConfigError('merge needs at least one result');
   runs.forEach(checkMergeable);
   const hdr = await loadHdr();
-  const rec = new BenchRecorder(0, { targets: runs[0]!.targets.length > 0 ? runs[0]!.targets.map((t) => t.target) : undefined });
+  const grpc = runs[0]!.grpc ?? null;
+  const rec = new BenchRecorder(0, { targets: runs[0]!.targets.length > 0 ? runs[0]!.targets.map((t) => t.target) : undefined, grpc: grpc !== null });
   for (const r of runs) {
     for (const name of histogramNames) rec.histogram(name).add(decodeHistogram(hdr, r.histograms![name]));
     const c = rec.counters as unknown as Record<string, number>;
     for (const [k, v] of Object.entries(r.counters)) if (k in c) c[k] = c[k]! + v;
     for (const [code, n] of Object.entries(r.status)) rec.status.set(Number(code), (rec.status.get(Number(code)) ?? 0) + n);
+    // Calls by grpc-status add like status codes (results without `grpc` came from a plain run).
+    for (const [name, n] of Object.entries(r.grpc?.statusCounts ?? {})) {
+      const code = grpcCodeOfName(name);
+      rec.grpcStatus?.set(code, (rec.grpcStatus.get(code) ?? 0) + n);
+    }
     for (const [name, n] of Object.entries(r.resets.byCode)) {
       const code = codeOfName(name);
       rec.resets.set(code, (rec.resets.get(code) ?? 0) + n);
@@ -59,6 +66,7 @@ export async function mergeBenchResults(runs: BenchResult[]): Promise<BenchResul
     push: first.settings.push as 'accept',
     requestsPerConnection: first.settings.requestsPerConnection ?? 0,
     method: first.settings.method,
+    ...(grpc && { grpc: { path: grpc.call, message: new Uint8Array(0) } }),
   });
   const self = {
     loopDelayP50: Math.max(...runs.map((r) => r.selfCheck.loopDelayMs.p50)),
@@ -87,9 +95,13 @@ export async function mergeBenchResults(runs: BenchResult[]): Promise<BenchResul
   return merged;
 }
 
-function checkMergeable(r: BenchResult, i: number): void {
+function checkMergeable(r: BenchResult, i: number, runs: BenchResult[]): void {
   if (!r || typeof r !== 'object' || !r.counters || !r.histograms || typeof r.startedAtMs !== 'number' || typeof r.endedAtMs !== 'number') {
     throw new ConfigError(`result ${i + 1} is not a mergeable 'bench --json' result (it lacks counters, histograms or its time span: made by an older h2doctor?)`);
+  }
+  // gRPC calls and HTTP requests, or calls to two methods, are not one load.
+  if ((r.grpc?.call ?? null) !== (runs[0]!.grpc?.call ?? null)) {
+    throw new ConfigError(`result ${i + 1} ${r.grpc ? `called ${r.grpc.call}` : 'is not a --grpc run'}, result 1 ${runs[0]!.grpc ? `called ${runs[0]!.grpc.call}` : 'is not a --grpc run'}: only runs of the same kind merge`);
   }
   if (r.histograms.encoding !== 'hdrhistogram-v2-compressed-base64') throw new ConfigError(`result ${i + 1}: unknown histogram encoding '${r.histograms.encoding}'`);
 }

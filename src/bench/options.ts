@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors.js';
 import type { HeaderField } from '../codec/types.js';
+import { grpcRequestBody, type BenchGrpcCall } from './grpc-call.js';
 
 /** How the bench answers PUSH_PROMISE (RFC 9113 §8.4). */
 export type PushMode = 'accept' | 'cancel' | 'refuse';
@@ -71,6 +72,11 @@ export interface BenchOptions {
   logFile?: string;
   /** Workers post a live recorder snapshot this often (Prometheus remote write), ms; 0 = never. */
   liveSnapshotMs?: number;
+  /**
+   * `--grpc`: every request is this unary gRPC call (grpc-call.ts); `headers` are its metadata.
+   * `resolveBenchOptions` sets `method` to POST and `body` to the framed message.
+   */
+  grpc?: BenchGrpcCall;
 }
 
 /** One `--stages` step: ramp linearly to `target` requests/s over `durationMs`. */
@@ -117,6 +123,11 @@ export function resolveBenchOptions(input: Omit<Partial<BenchOptions>, 'url'> & 
     if (o.stages.every((st) => st.target === 0) && o.rate === 0) throw new ConfigError('stages must reach a rate above 0');
     // The stages decide how long the run lasts.
     o.durationMs = o.stages.reduce((a, st) => a + st.durationMs, 0);
+  }
+  if (o.grpc !== undefined) {
+    if (o.targets !== undefined && o.targets.length > 1) throw new ConfigError('grpc calls one method: targets cannot be used with it');
+    o.body = grpcRequestBody(o.grpc);
+    o.method = 'POST';
   }
   if (o.rate < 0 || o.durationMs < 0 || o.warmupMs < 0 || o.intervalMs < 0 || o.timeoutMs < 0 || (o.callTimeoutMs ?? 0) < 0 || o.pingIntervalMs < 0) throw new ConfigError('rate, durations and intervals must be ≥ 0');
   return o;

@@ -1,5 +1,6 @@
 import { LatencyHistogram, type HistogramSnapshot } from '../stats/log-linear-histogram.js';
 import { TargetStats, type TargetSnapshot } from './target-stats.js';
+import { grpcStatusName } from '../grpc/status.js';
 
 /**
  * What the bench engine measures, in one mergeable object. The engine calls `recordRequest`
@@ -19,9 +20,11 @@ export const Outcome = {
   ERRORED: 3,
   /** No response within --timeout; the bench reset the stream with CANCEL. */
   TIMEOUT: 4,
+  /** `--grpc`: the call ended with a grpc-status other than OK. */
+  GRPC_ERROR: 5,
 } as const;
 export type OutcomeCode = (typeof Outcome)[keyof typeof Outcome];
-export const outcomeNames = ['ok', 'http-error', 'reset', 'errored', 'timeout'] as const;
+export const outcomeNames = ['ok', 'http-error', 'reset', 'errored', 'timeout', 'grpc-error'] as const;
 export type OutcomeName = (typeof outcomeNames)[number];
 
 /** One of the slowest requests, with the phases that explain it. */
@@ -31,6 +34,8 @@ export interface SlowRequest {
   outcome: OutcomeName;
   /** HTTP status, 0 when none arrived. */
   status: number;
+  /** `--grpc`: the call's status name (grpc-call.ts says how calls without a grpc-status get one). */
+  grpcStatus?: string;
   /** Start (intended or created time) relative to the start of measurement, ms. */
   atMs: number;
   /** Waiting for a free stream slot before HEADERS were written, ms. */
@@ -99,6 +104,8 @@ export interface RecorderSnapshot {
   intervals: [number, { requests: number; failures: number; latency: HistogramSnapshot }][];
   targets?: TargetSnapshot[];
   stageCompleted?: number[];
+  /** `--grpc`: grpc-status → calls. */
+  grpcStatus?: [number, number][];
 }
 
 /** What a recorder keeps beyond the always-on figures (each only when its option is on). */
@@ -107,6 +114,8 @@ export interface RecorderExtras {
   targets?: readonly string[];
   /** `--stages`: how many stages. */
   stages?: number;
+  /** `--grpc`: count calls by grpc-status. */
+  grpc?: boolean;
 }
 
 export const histogramNames = ['total', 'ttfb', 'queue', 'service', 'failed', 'connect', 'tls', 'scheduleLag'] as const;
@@ -119,6 +128,8 @@ export interface Counters {
   reset: number;
   errored: number;
   timeout: number;
+  /** `--grpc`: calls that ended with a grpc-status other than OK (a response came; resets, errors and timeouts count above). */
+  grpcError: number;
   /** Requests put back in the queue because a GOAWAY's last-stream-id excluded them (RFC 9113 §6.8). */
   retried: number;
   /** Response body bytes (DATA payload, padding excluded) on request streams. */
@@ -165,7 +176,7 @@ const maxCounters = new Set(['durationMs', 'pingRttMaxMs']);
 
 export function emptyCounters(): Counters {
   return {
-    ok: 0, httpError: 0, reset: 0, errored: 0, timeout: 0, retried: 0, bodyBytes: 0, bytesIn: 0, bytesOut: 0,
+    ok: 0, httpError: 0, reset: 0, errored: 0, timeout: 0, grpcError: 0, retried: 0, bodyBytes: 0, bytesIn: 0, bytesOut: 0,
     headerBytes: 0, opened: 0, reconnects: 0, pushPromises: 0, pushCompleted: 0, pushBytes: 0, pushCancelled: 0,
     responsesWithPush: 0, resetsSent: 0, durationMs: 0, pingsSent: 0, pingAcks: 0, pingRttTotalMs: 0, pingRttMaxMs: 0,
     abandonedPing: 0, windowUpdatesSent: 0, pushBytesUncredited: 0, pushBytesAfterCancel: 0, zeroWindowMs: 0,
@@ -201,6 +212,8 @@ export class BenchRecorder {
   readonly targets: TargetStats[] | undefined;
   /** `--stages`: requests completed during each stage; undefined without it. */
   readonly stageCompleted: number[] | undefined;
+  /** `--grpc`: grpc-status → calls, every call counted once; undefined without it. */
+  readonly grpcStatus: Map<number, number> | undefined;
 
   /**
    * @param intervalMs width of the per-interval windows, 0 for none.
@@ -208,6 +221,7 @@ export class BenchRecorder {
   constructor(readonly intervalMs = 0, extras: RecorderExtras = {}) {
     this.targets = extras.targets?.map((p) => new TargetStats(p));
     this.stageCompleted = extras.stages !== undefined ? new Array<number>(extras.stages).fill(0) : undefined;
+    this.grpcStatus = extras.grpc ? new Map() : undefined;
   }
 
   private get histograms(): Record<HistogramName, LatencyHistogram> {
@@ -231,11 +245,12 @@ export class BenchRecorder {
   /**
    * One finished request. Times are clock readings (ms); `measureStart` is the clock reading at
    * which measurement began. `firstByteAt` is NaN when no response HEADERS arrived.
+   * `grpcCode`: the call's grpc-status with `--grpc`, -1 otherwise.
    */
   recordRequest(
     conn: ConnectionRecord, streamId: number, measureStart: number,
     createdAt: number, sentAt: number, firstByteAt: number, endAt: number,
-    status: number, outcome: OutcomeCode,
+    status: number, outcome: OutcomeCode, grpcCode = -1,
   ): void {
     const totalMs = endAt - createdAt;
     const queueMs = sentAt - createdAt;
@@ -252,8 +267,10 @@ export class BenchRecorder {
       case Outcome.HTTP_ERROR: c.httpError++; break;
       case Outcome.RESET: c.reset++; break;
       case Outcome.ERRORED: c.errored++; break;
+      case Outcome.GRPC_ERROR: c.grpcError++; break;
       default: c.timeout++;
     }
+    if (grpcCode >= 0 && this.grpcStatus !== undefined) this.grpcStatus.set(grpcCode, (this.grpcStatus.get(grpcCode) ?? 0) + 1);
     if (outcome !== Outcome.OK) {
       conn.failures++;
       this.failed.recordMs(totalMs);
@@ -275,6 +292,7 @@ export class BenchRecorder {
         connectionId: conn.id, streamId, outcome: outcomeNames[outcome], status,
         atMs: createdAt - measureStart, queueMs, ttfbMs: hasResponse ? firstByteAt - sentAt : -1,
         bodyMs: hasResponse ? endAt - firstByteAt : -1, totalMs,
+        ...(grpcCode >= 0 && { grpcStatus: grpcStatusName(grpcCode) }),
       });
     }
   }
@@ -300,7 +318,7 @@ export class BenchRecorder {
   /** Completed requests of every outcome. */
   completed(): number {
     const c = this.counters;
-    return c.ok + c.httpError + c.reset + c.errored + c.timeout;
+    return c.ok + c.httpError + c.reset + c.errored + c.timeout + c.grpcError;
   }
 
   snapshot(): RecorderSnapshot {
@@ -316,6 +334,7 @@ export class BenchRecorder {
       intervals: [...this.intervals].map(([i, v]) => [i, { requests: v.requests, failures: v.failures, latency: v.latency.snapshot() }]),
       ...(this.targets && { targets: this.targets.map((t) => t.snapshot()) }),
       ...(this.stageCompleted && { stageCompleted: this.stageCompleted.slice() }),
+      ...(this.grpcStatus && { grpcStatus: [...this.grpcStatus] }),
     };
   }
 
@@ -344,5 +363,6 @@ export class BenchRecorder {
     }
     if (this.targets && s.targets) s.targets.forEach((t, i) => this.targets![i]?.add(t));
     if (this.stageCompleted && s.stageCompleted) s.stageCompleted.forEach((n, i) => (this.stageCompleted![i] = (this.stageCompleted![i] ?? 0) + n));
+    if (this.grpcStatus && s.grpcStatus) for (const [code, n] of s.grpcStatus) this.grpcStatus.set(code, (this.grpcStatus.get(code) ?? 0) + n);
   }
 }

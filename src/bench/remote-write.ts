@@ -1,4 +1,5 @@
 import { h2ErrorLabel } from '../codec/names.js';
+import { grpcStatusName } from '../grpc/status.js';
 import type { HistogramSnapshot } from '../stats/log-linear-histogram.js';
 import type { RecorderSnapshot } from './recorder.js';
 
@@ -32,12 +33,15 @@ export function seriesFromSnapshot(s: RecorderSnapshot, base: Record<string, str
   const c = s.counters;
   const out: Series[] = [];
   const add = (name: string, value: number, extra: Record<string, string> = {}) => out.push({ labels: sortedLabels({ ...base, ...extra, __name__: name }), value });
-  const failed = c.httpError + c.reset + c.errored + c.timeout;
+  const grpcError = c.grpcError ?? 0; // absent in snapshots from before --grpc
+  const failed = c.httpError + c.reset + c.errored + c.timeout + grpcError;
   add('h2doctor_bench_requests_total', c.ok, { outcome: 'succeeded' });
   add('h2doctor_bench_requests_total', failed, { outcome: 'failed' });
-  for (const [reason, n] of [['http_error', c.httpError], ['reset', c.reset], ['errored', c.errored], ['timeout', c.timeout]] as const) {
+  for (const [reason, n] of [['http_error', c.httpError], ['reset', c.reset], ['errored', c.errored], ['timeout', c.timeout], ['grpc_error', grpcError]] as const) {
     add('h2doctor_bench_failures_total', n, { reason });
   }
+  // --grpc: calls by status name, as gRPC's Prometheus conventions label them (grpc_code).
+  for (const [code, n] of s.grpcStatus ?? []) add('h2doctor_bench_grpc_calls_total', n, { grpc_code: grpcStatusName(code) });
   add('h2doctor_bench_retried_total', c.retried);
   for (const [code, n] of s.resets) add('h2doctor_bench_resets_received_total', n, { code: h2ErrorLabel(code) });
   add('h2doctor_bench_resets_sent_total', c.resetsSent);

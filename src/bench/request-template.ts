@@ -2,6 +2,7 @@ import { encodeHeaders } from '../codec/frame-encoder.js';
 import type { HeaderField } from '../codec/types.js';
 import type { BenchOptions } from './options.js';
 import type { WriteBatch } from './write-batch.js';
+import { grpcHeaderList } from './grpc-call.js';
 
 /**
  * The request every stream sends, encoded once per connection: a HEADERS frame (plus
@@ -23,7 +24,8 @@ export interface RequestTemplate {
 }
 
 /** The request's header list: pseudo-headers first (RFC 9113 §8.3.1), then the user's. */
-export function requestHeaderList(o: Pick<BenchOptions, 'url' | 'method' | 'headers' | 'body'>): HeaderField[] {
+export function requestHeaderList(o: Pick<BenchOptions, 'url' | 'method' | 'headers' | 'body' | 'grpc'>): HeaderField[] {
+  if (o.grpc !== undefined) return grpcHeaderList(o.url, o.grpc, o.headers);
   const fields: HeaderField[] = [
     { name: ':method', value: o.method },
     { name: ':scheme', value: o.url.protocol === 'https:' ? 'https' : 'http' },
@@ -86,8 +88,13 @@ export function writeRequestBody(batch: WriteBatch, streamId: number, body: Uint
     buf[at + 2] = n & 0xff;
     buf[at + 3] = 0x0; // DATA
     buf[at + 4] = last ? 0x1 : 0; // END_STREAM
-    buf.writeUInt32BE(streamId & 0x7fffffff, at + 5);
-    buf.set(body.subarray(off, off + n), at + 9);
+    buf[at + 5] = (streamId >>> 24) & 0x7f;
+    buf[at + 6] = (streamId >>> 16) & 0xff;
+    buf[at + 7] = (streamId >>> 8) & 0xff;
+    buf[at + 8] = streamId & 0xff;
+    // A gRPC message of a few bytes (`bench --grpc`): a plain loop beats subarray + set.
+    if (n <= 64) for (let i = 0; i < n; i++) buf[at + 9 + i] = body[off + i]!;
+    else buf.set(body.subarray(off, off + n), at + 9);
     batch.commit(9 + n);
     if (last) break;
   }

@@ -5,6 +5,7 @@ import type { BenchOptions } from './options.js';
 import type { BenchRecorder, Counters, SlowRequest } from './recorder.js';
 import type { PortableHistogram, PortableHistograms } from './portable-histograms.js';
 import { RateCurve } from './stages.js';
+import { grpcStatusCounts } from './grpc-call.js';
 import type { SelfCheckSample } from './self-check.js';
 
 /**
@@ -31,12 +32,18 @@ export interface BenchResult {
   rps: number;
   requests: {
     total: number; succeeded: number; failed: number;
-    /** Subsets of `failed`. */
-    httpErrors: number; reset: number; errored: number; timeout: number;
+    /** Subsets of `failed`. `grpcErrors`: `--grpc` calls answered with a status other than OK. */
+    httpErrors: number; reset: number; errored: number; timeout: number; grpcErrors: number;
     /** Put back in the queue after a GOAWAY excluded them; not failures. */
     retried: number;
   };
   status: Record<string, number>;
+  /**
+   * `--grpc`: the method called, and calls by status name (src/grpc/status.ts): every call
+   * once, so the counts add up to `requests.total` and all but `OK` to `requests.failed`.
+   * null without --grpc.
+   */
+  grpc: { call: string; statusCounts: Record<string, number> } | null;
   bytes: { in: number; out: number; body: number; headers: number };
   /** Milliseconds. `total` runs from the intended send time under --rate (coordinated omission corrected). */
   latency: { total: LatencySummary; ttfb: LatencySummary; queue: LatencySummary; uncorrected: LatencySummary; failed: LatencySummary };
@@ -118,8 +125,9 @@ export function buildBenchResult(o: BenchOptions, rec: BenchRecorder, self: Self
     endedAtMs: startedAtMs !== undefined ? startedAtMs + durationMs : null,
     durationMs,
     rps,
-    requests: { total, succeeded: c.ok, failed, httpErrors: c.httpError, reset: c.reset, errored: c.errored, timeout: c.timeout, retried: c.retried },
+    requests: { total, succeeded: c.ok, failed, httpErrors: c.httpError, reset: c.reset, errored: c.errored, timeout: c.timeout, grpcErrors: c.grpcError, retried: c.retried },
     status,
+    grpc: o.grpc !== undefined ? { call: o.grpc.path, statusCounts: grpcStatusCounts(rec.grpcStatus ?? new Map()) } : null,
     bytes: { in: c.bytesIn, out: c.bytesOut, body: c.bodyBytes, headers: c.headerBytes },
     latency: { total: rec.total.summary(), ttfb: rec.ttfb.summary(), queue: rec.queue.summary(), uncorrected: rec.service.summary(), failed: rec.failed.summary() },
     connections: {

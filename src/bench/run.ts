@@ -53,7 +53,7 @@ export async function runBench(o: BenchOptions, hooks: RunHooks = {}, signal?: A
   const results = await Promise.all(
     Array.from({ length: o.workers }, (_, i) => runWorker(Worker, entry, { options: { ...workerShare(o, i), url: o.url.href }, workerIndex: i, workerCount: o.workers }, hooks, signal)),
   );
-  const recorder = new BenchRecorder(o.intervalMs, { targets: o.targets !== undefined && o.targets.length > 1 ? o.targets : undefined, stages: o.stages?.length });
+  const recorder = new BenchRecorder(o.intervalMs, { targets: o.targets !== undefined && o.targets.length > 1 ? o.targets : undefined, stages: o.stages?.length, grpc: o.grpc !== undefined });
   let error: H2DoctorError | undefined;
   let aborted = false;
   for (const r of results) {

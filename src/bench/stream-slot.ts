@@ -12,4 +12,6 @@ export interface StreamSlot {
   pushes: number;
   /** DATA bytes received since our last WINDOW_UPDATE for this stream. */
   unacked: number;
+  /** `--grpc`: the call's grpc-status once known, -1 until then (grpc-call.ts). */
+  grpc: number;
 }

@@ -19,6 +19,9 @@ import { startOrder, type InventoryCaller, type OrderService, type OrderStats } 
 import { naiveInventoryCaller } from './naive-inventory.js';
 import { protectedInventoryCaller, type ProtectedCaller } from './protected-inventory.js';
 import { clientOptions, okhttpRequests } from './client-profile.js';
+import { startKeepaliveRig, type KeepaliveRig } from './keepalive/rig.js';
+import type { GrpcProbeOptions } from '../probe/grpc-call-spec.js';
+import type { KeepaliveEvidence } from './keepalive/evidence.js';
 import { labConstants, type LabSize, type ScenarioSpec } from './scenarios.js';
 
 /** What healthy measured about order→inventory calls; the protected scenario is tuned from it. */
@@ -60,6 +63,8 @@ export interface ScenarioMeasurement {
   breakerTuning?: { slowCallMs: number; minimumCalls: number; deadlineMs: number; reasons: string[]; hedgeDelayMs?: number };
   /** Healthy only: the calibration for later scenarios. */
   calibration?: Calibration;
+  /** Keep-alive scenarios: PINGs, strikes, too_many_pings GOAWAYs, reconnects and retries on order → inventory. */
+  keepalive?: KeepaliveEvidence;
   wallMs: number;
 }
 
@@ -110,7 +115,10 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     // Zone failover freezes zone a: its zones run as processes of their own.
     const zones = spec.killZoneAt > 0 ? await startFailoverZones(pki) : undefined;
     if (zones) closers.push(() => zones.close());
-    const caller = buildCaller(spec, options.calibration, pki, invProxy, zoneA, zoneB, zones);
+    // The keep-alive scenarios call a gRPC inventory of their own (src/lab/keepalive).
+    const rig = spec.inventoryCaller === 'grpc' ? await startKeepaliveRig({ pki, seed, keepaliveTimeMs: spec.grpcKeepaliveMs ?? labConstants.grpcMinPingMs, permitWithoutCalls: spec.name === 'keepalive-storm', replicas: labConstants.orderReplicas }) : undefined;
+    if (rig) closers.push(() => rig.close());
+    const caller: BuiltCaller = rig ? { call: rig.call, close: async () => {} } : buildCaller(spec, options.calibration, pki, invProxy, zoneA, zoneB, zones);
     closers.push(() => caller.close());
 
     const order = await startOrder({
@@ -141,16 +149,20 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
       requestsPerConnection: spec.requestsPerConnection,
       ca: pki.rootCert,
       timeoutMs: 30_000,
+      // Keep-alive scenarios: the same open-loop rate in both, so their P99s compare.
+      ...(rig ? { durationMs: spec.name === 'keepalive-storm' ? size.keepaliveMs : size.keepaliveAlignedMs, rate: size.keepaliveRate } : {}),
     });
     const loadStart = monotonicClock.now();
     const run = await runBench(benchOptions, {}, options.signal);
     const loadMs = since(loadStart);
     killer?.stop();
     const bench = buildBenchResult(benchOptions, run.recorder, run.selfCheck, run.error, run.aborted);
+    // Read before the probe, whose own PINGs would add to inventory's counters.
+    const keepalive = rig?.evidence(loadMs);
 
     let findings: Finding[] = [];
     if (options.probe) {
-      const probe = await runProbe({ url: `${order.url}/api/v1/order?id=7`, ca: [pki.rootCert], requests: 10, concurrency: 5, timeoutMs: 10_000 }, options.signal);
+      const probe = await runProbe({ ...probeTarget(spec, order, rig), ca: [pki.rootCert], requests: 10, concurrency: 5, timeoutMs: 10_000 }, options.signal);
       findings = diagnose(probe.facts);
     }
 
@@ -173,11 +185,22 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
       wallMs: since(t0),
     };
     if (caller.protected) addClientMeasures(measurement, caller.protected, killer?.killedAt(), loadMs);
+    if (keepalive) measurement.keepalive = keepalive;
     if (caller.tuning) measurement.breakerTuning = caller.tuning;
     return measurement;
   } finally {
     for (const close of closers.reverse()) await close().catch(() => {});
   }
+}
+
+/**
+ * The storm is probed where it happens: inventory's gRPC endpoint. Its keep-alive check PINGs an
+ * idle connection 500 ms apart (any gap under the 5 min minimum is a strike; 500 ms rather than
+ * the storm's 1 s keeps the check, which waits for the GOAWAY, to about 1.5 s). The rest probe order.
+ */
+function probeTarget(spec: ScenarioSpec, order: OrderService, rig: KeepaliveRig | undefined): { url: string; grpc?: GrpcProbeOptions } {
+  if (rig && spec.name === 'keepalive-storm') return { url: rig.inventoryUrl, grpc: { call: rig.probeCall, keepaliveIntervalMs: 500, keepalivePings: 5 } };
+  return { url: `${order.url}/api/v1/order?id=7` };
 }
 
 /** What the protected caller saw: breaker opens, fallbacks, hedges, failover, the healthy calibration. */

@@ -15,6 +15,8 @@ export const scenarioNames = [
   'inventory-spike',
   'inventory-spike-protected',
   'zone-failover',
+  'keepalive-aligned',
+  'keepalive-storm',
   'dual-write',
   'wal-reconciled',
 ] as const;
@@ -33,13 +35,15 @@ export interface ScenarioSpec {
   /** Order's server idle timeout, ms. */
   serverIdleTimeoutMs: number;
   /** How order calls inventory. */
-  inventoryCaller: 'naive' | 'protected' | 'failover';
+  inventoryCaller: 'naive' | 'protected' | 'failover' | 'grpc';
   /** Latency fault on this share of order→inventory connections (0 = none). */
   inventorySpike: number;
   /** Freeze zone a (SIGSTOP) this far into the run (share of the run's requests, 0 = never). */
   killZoneAt: number;
   /** Which real client the load generator behaves as (client-profile.ts); default `bench`. */
   clients?: ClientProfileName;
+  /** gRPC keep-alive interval of order's channels to inventory, ms (`inventoryCaller: 'grpc'`, src/lab/keepalive). */
+  grpcKeepaliveMs?: number;
 }
 
 /** Sizes that set how long the lab runs. */
@@ -64,10 +68,18 @@ export interface LabSize {
   /** Requests with `okhttp` clients: without push (healthy, fixed), and in push-abuse. */
   clientRequests: number;
   pushRequests: number;
+  /**
+   * Keep-alive scenarios: how long the load runs in the storm and in aligned, ms, at
+   * `keepaliveRate` requests/s (open loop). The storm's first cut comes about 4 s in (PINGs at
+   * 1, 2, 3, 4 s; the third strike closes), so its load runs past that.
+   */
+  keepaliveMs: number;
+  keepaliveAlignedMs: number;
+  keepaliveRate: number;
 }
 
-export const fullSize: LabSize = { requests: 3000, spikeRequests: 400, failoverRequests: 6000, connections: 8, streams: 8, warmupRequests: 1000, devices: 32, callsPerDevice: 2, clientRequests: 10000, pushRequests: 400 };
-export const quickSize: LabSize = { requests: 600, spikeRequests: 64, failoverRequests: 1500, connections: 8, streams: 8, warmupRequests: 300, devices: 32, callsPerDevice: 2, clientRequests: 6000, pushRequests: 300 };
+export const fullSize: LabSize = { requests: 3000, spikeRequests: 400, failoverRequests: 6000, connections: 8, streams: 8, warmupRequests: 1000, devices: 32, callsPerDevice: 2, clientRequests: 10000, pushRequests: 400, keepaliveMs: 12_000, keepaliveAlignedMs: 6000, keepaliveRate: 400 };
+export const quickSize: LabSize = { requests: 600, spikeRequests: 64, failoverRequests: 1500, connections: 8, streams: 8, warmupRequests: 300, devices: 32, callsPerDevice: 2, clientRequests: 6000, pushRequests: 300, keepaliveMs: 5000, keepaliveAlignedMs: 3000, keepaliveRate: 400 };
 
 /** The incident's numbers that shape the lab: pushed asset size, link, spike. */
 export const labConstants = {
@@ -83,6 +95,11 @@ export const labConstants = {
   spikeShare: 0.15,
   /** Order's idle timeout: above any client's, so the server never closes a connection in use. */
   alignedServerIdleMs: 120_000,
+  /** Inventory's keep-alive minimum (grpc-go's and C-core's default, 5 min) and the storm's PING interval (the misconfiguration). */
+  grpcMinPingMs: 300_000,
+  stormPingMs: 1000,
+  /** Order replicas in the keep-alive scenarios, each with its own gRPC channel to inventory. */
+  orderReplicas: 4,
 } as const;
 
 const base = {
@@ -132,6 +149,20 @@ export const scenarios: Record<ScenarioName, ScenarioSpec> = {
     title: 'zone a frozen (SIGSTOP) mid-run; order fails over to zone b',
     inventoryCaller: 'failover',
     killZoneAt: 0.4,
+  },
+  'keepalive-aligned': {
+    ...base,
+    name: 'keepalive-aligned',
+    title: `order → inventory over gRPC; order's keep-alive at inventory's ${labConstants.grpcMinPingMs / 60_000} min minimum`,
+    inventoryCaller: 'grpc',
+    grpcKeepaliveMs: labConstants.grpcMinPingMs,
+  },
+  'keepalive-storm': {
+    ...base,
+    name: 'keepalive-storm',
+    title: `same, but order's channels ping every ${labConstants.stormPingMs / 1000} s; inventory enforces grpc-go's default policy`,
+    inventoryCaller: 'grpc',
+    grpcKeepaliveMs: labConstants.stormPingMs,
   },
   // Consistency scenarios (src/lab/consistency): their own processes and databases; the load fields are unused.
   'dual-write': { ...base, name: 'dual-write', title: consistencyTitles['dual-write'] },

@@ -5,6 +5,8 @@ import { formatBytes, formatMs, formatPercent } from '../units.js';
 import type { ScenarioMeasurement } from './run-scenario.js';
 import { labConstants, type ScenarioName } from './scenarios.js';
 import { clientEvidence, connectionTimeline, pushChainSentence, type ClientEvidence, type TimelineBar } from './push-chain.js';
+import { keepaliveSentence, type KeepaliveEvidence } from './keepalive/evidence.js';
+import { keepaliveTargets } from './keepalive/targets.js';
 
 /**
  * Pure: a scenario's measurement → the report row (the `--json` shape, docs/json.md), with a
@@ -44,11 +46,15 @@ export interface ScenarioReport {
     faultsApplied: Record<string, number>;
     /** Bytes that crossed the bandwidth-limited WAN toward the clients. */
     wanBytesDown: number;
+    /** Keep-alive scenarios: GOAWAY ENHANCE_YOUR_CALM "too_many_pings" the gRPC inventory sent during the load. */
+    tooManyPingsGoaways?: number;
     /** Breaker settings derived from healthy (protected scenario). */
     breakerTuning?: { slowCallMs: number; minimumCalls: number; deadlineMs: number; reasons: string[]; hedgeDelayMs?: number };
   };
   /** Client-side links of the push chain (scenarios run with OkHttp clients). */
   clients?: ClientEvidence;
+  /** Keep-alive scenarios: order → inventory over gRPC, PINGs to P99 (src/lab/keepalive/evidence.ts). */
+  keepalive?: KeepaliveEvidence;
   /** Every client connection: opened, closed, requests carried, who closed it and why. */
   timeline: TimelineBar[];
   findings: Pick<Finding, 'id' | 'severity' | 'title'>[];
@@ -99,6 +105,7 @@ export function scenarioReport(m: ScenarioMeasurement): ScenarioReport {
       faultsApplied: m.faultsApplied,
       wanBytesDown: m.wanBytesDown,
       ...(m.breakerTuning ? { breakerTuning: m.breakerTuning } : {}),
+      ...(m.keepalive ? { tooManyPingsGoaways: m.keepalive.tooManyPingsGoaways } : {}),
     },
     timeline: connectionTimeline(m.connections, m.client.loadMs),
     findings: m.findings.map((f) => ({ id: f.id, severity: f.severity, title: f.title })),
@@ -111,6 +118,7 @@ export function scenarioReport(m: ScenarioMeasurement): ScenarioReport {
       windowBytes: m.client.windowBytes, pingIntervalMs: m.client.pingIntervalMs,
     });
   }
+  if (m.keepalive) report.keepalive = m.keepalive;
   if (m.breakerOpens !== undefined) report.breakerOpens = m.breakerOpens;
   if (m.fallbacks !== undefined) report.fallbacks = m.fallbacks;
   if (m.failoverMs !== undefined) report.failoverMs = round(m.failoverMs, 1);
@@ -149,6 +157,9 @@ function mechanism(r: ScenarioReport, m: ScenarioMeasurement): string {
       const live = r.requests - (r.fallbacks ?? 0);
       return `Same spikes; calls with no answer after ${t?.hedgeDelayMs !== undefined ? `${t.hedgeDelayMs} ms` : 'the hedge delay'} were copied to another connection: ${r.hedges ?? 0} hedges sent, ${r.hedgesWon ?? 0} answered first; ${live} of ${r.requests} orders (${pct(live, r.requests)}) got live stock, ${r.fallbacks ?? 0} the fallback, the breaker opened ${r.breakerOpens ?? 0}×, and P99 stayed at ${p99}.`;
     }
+    case 'keepalive-aligned':
+    case 'keepalive-storm':
+      return r.keepalive ? keepaliveSentence(r.keepalive, r.latency.p99) : '';
     case 'zone-failover':
       return m.failoverMs === undefined
         ? `Zone a was frozen mid-run but the client never switched priority level; ${r.failedRequests} requests failed.`
@@ -185,6 +196,7 @@ export function evaluateTargets(reports: ScenarioReport[]): TargetCheck[] {
     const bad = fixed.findings.filter((f) => f.severity !== 'info');
     checks.push({ target: 'probe of fixed finds no warn or error', met: bad.length === 0, measured: bad.map((f) => `${f.id} (${f.severity})`).join(', ') || 'none' });
   }
+  checks.push(...keepaliveTargets(by.get('keepalive-storm'), by.get('keepalive-aligned')));
   checks.push(...consistencyTargets(reports));
   return checks;
 }

@@ -10,14 +10,18 @@ export function renderBenchText(r: BenchResult, st: Style = plainStyle, options:
   const s = r.settings;
   const out: string[] = [];
   const load = s.stages ? `open loop in ${s.stages.length} stages (${s.stages.map((x) => `${formatMs(x.durationMs)}→${x.target}`).join(', ')} req/s)` : s.rate !== null ? `open loop at ${s.rate} req/s` : s.durationMs !== null ? `closed loop for ${formatMs(s.durationMs)}` : `closed loop, ${s.requests} requests`;
-  out.push(st.bold(`h2doctor bench ${r.url}`) + ` — ${s.connections} connections × ${s.streams} streams, ${s.workers} worker${s.workers > 1 ? 's' : ''}, ${load}${s.warmupMs ? `, warmup ${formatMs(s.warmupMs)}` : ''}`);
+  out.push(st.bold(`h2doctor bench ${r.grpc ? `--grpc ${r.grpc.call} ` : ''}${r.url}`) + ` — ${s.connections} connections × ${s.streams} streams, ${s.workers} worker${s.workers > 1 ? 's' : ''}, ${load}${s.warmupMs ? `, warmup ${formatMs(s.warmupMs)}` : ''}`);
   if (r.partial) out.push(st.yellow(`partial results: the run stopped early${r.error ? ` (${r.error.message})` : ''}`));
   out.push(`finished in ${formatMs(r.durationMs)}, ${formatNumber(r.rps)} req/s, ${formatBytes(r.bytes.in)} in, ${formatBytes(r.bytes.out)} out`);
   const q = r.requests;
-  const failedParts = [`${q.httpErrors} http errors`, `${q.reset} reset`, `${q.errored} errored`, `${q.timeout} timeout`].join(', ');
+  const failedParts = [...(r.grpc ? [`${q.grpcErrors} grpc errors`] : []), `${q.httpErrors} http errors`, `${q.reset} reset`, `${q.errored} errored`, `${q.timeout} timeout`].join(', ');
   out.push(`requests: ${q.total} total, ${q.succeeded} succeeded, ${q.failed ? st.red(`${q.failed} failed`) : '0 failed'} (${failedParts})${q.retried ? `, ${q.retried} retried after GOAWAY` : ''}`);
   const codes = Object.entries(r.status).map(([k, v]) => `${k} ×${v}`);
   out.push(`status codes: ${codes.length ? codes.join(', ') : 'none'}`);
+  if (r.grpc) {
+    const calls = Object.entries(r.grpc.statusCounts).map(([name, n]) => (name === 'OK' ? `OK ×${n}` : st.red(`${name} ×${n}`)));
+    out.push(`grpc-status: ${calls.length ? calls.join(', ') : 'none'}`);
+  }
   out.push('');
 
   const corrected = s.rate !== null || s.stages !== null;
@@ -45,8 +49,9 @@ export function renderBenchText(r: BenchResult, st: Style = plainStyle, options:
   if (r.slowest.length) {
     out.push(st.bold('slowest requests'));
     out.push(renderTable(
-      ['conn', 'stream', 'outcome', 'status', 'at', 'queue', 'ttfb', 'body', 'total'],
-      r.slowest.map((x) => [String(x.connectionId), String(x.streamId), x.outcome === 'ok' ? 'ok' : st.red(x.outcome), x.status ? String(x.status) : '-', formatMs(x.atMs), formatMs(x.queueMs), x.ttfbMs < 0 ? '-' : formatMs(x.ttfbMs), x.bodyMs < 0 ? '-' : formatMs(x.bodyMs), formatMs(x.totalMs)]),
+      ['conn', 'stream', 'outcome', 'status', ...(r.grpc ? ['grpc-status'] : []), 'at', 'queue', 'ttfb', 'body', 'total'],
+      r.slowest.map((x) => [String(x.connectionId), String(x.streamId), x.outcome === 'ok' ? 'ok' : st.red(x.outcome), x.status ? String(x.status) : '-',
+        ...(r.grpc ? [x.grpcStatus === 'OK' || x.grpcStatus === undefined ? (x.grpcStatus ?? '-') : st.red(x.grpcStatus)] : []), formatMs(x.atMs), formatMs(x.queueMs), x.ttfbMs < 0 ? '-' : formatMs(x.ttfbMs), x.bodyMs < 0 ? '-' : formatMs(x.bodyMs), formatMs(x.totalMs)]),
     ));
   }
   const limit = options.connectionRows ?? 10;

@@ -2,6 +2,7 @@ import type { LabReport, ScenarioReport } from '../lab/verdict.js';
 import { formatBytes, formatMs, formatPercent } from '../units.js';
 import { timelineSection } from './lab-timeline.js';
 import { chainHead, chainRows } from './lab-chain.js';
+import { keepaliveHead, keepaliveRows } from './lab-keepalive.js';
 
 /**
  * The lab's HTML report: one self-contained page (inline CSS and SVG, no scripts, no network)
@@ -42,6 +43,7 @@ ${timelineSection(report.scenarios)}
 <h2>Evidence</h2>
 ${evidenceTable(report.scenarios)}
 ${chainTable(report.scenarios)}
+${keepaliveTable(report.scenarios)}
 </body></html>
 `;
 }
@@ -81,6 +83,12 @@ function chainTable(rows: ScenarioReport[]): string {
   const body = chainRows(rows);
   if (body.length === 0) return '';
   return `<h2>The push chain, link by link (OkHttp clients)</h2><div class="wide"><table><thead><tr>${chainHead.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${body.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`;
+}
+
+function keepaliveTable(rows: ScenarioReport[]): string {
+  const body = keepaliveRows(rows);
+  if (body.length === 0) return '';
+  return `<h2>gRPC keep-alive, order → inventory</h2><div class="wide"><table><thead><tr>${keepaliveHead.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${body.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table></div>`;
 }
 
 /**

@@ -36,3 +36,9 @@ test('maxPingStrikes 0 never closes (C-core meaning); bad options are ConfigErro
   assert.throws(() => resolveKeepalivePolicy({ maxPingStrikes: 1.5 }), ConfigError);
   assert.equal(resolveKeepalivePolicy(undefined), undefined);
 });
+
+test('afterGoaway: drain by default, close on request (grpc-go, C-core); anything else is a ConfigError', () => {
+  assert.equal(resolveKeepalivePolicy({})!.afterGoaway, undefined);
+  assert.equal(resolveKeepalivePolicy({ afterGoaway: 'close' })!.afterGoaway, 'close');
+  assert.throws(() => resolveKeepalivePolicy({ afterGoaway: 'later' as 'close' }), ConfigError);
+});

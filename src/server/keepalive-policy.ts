@@ -27,6 +27,13 @@ export interface KeepalivePolicy {
   permitWithoutCalls: boolean;
   /** Strikes tolerated; the next one closes the session. 0: never close (C-core's meaning). */
   maxPingStrikes: number;
+  /**
+   * After the too_many_pings GOAWAY: 'drain' (default) lets the streams in flight finish;
+   * 'close' closes the connection at once, as grpc-go (`outgoingGoAwayHandler` returns the
+   * goAway's `closeConn` error) and C-core (`grpc_chttp2_exceeded_ping_strikes` then
+   * `close_transport_locked`) do, so calls in flight end UNAVAILABLE at the client.
+   */
+  afterGoaway?: 'drain' | 'close';
 }
 
 /** The policy counters of one instrumented server. */
@@ -52,7 +59,8 @@ export function resolveKeepalivePolicy(policy: Partial<KeepalivePolicy> | undefi
   const maxPingStrikes = policy.maxPingStrikes ?? 2;
   if (!(minTimeMs >= 0 && Number.isFinite(minTimeMs))) throw new ConfigError(`keepalivePolicy.minTimeMs must be a non-negative number of ms, got ${policy.minTimeMs}`);
   if (!(Number.isInteger(maxPingStrikes) && maxPingStrikes >= 0)) throw new ConfigError(`keepalivePolicy.maxPingStrikes must be a non-negative integer, got ${policy.maxPingStrikes}`);
-  return { minTimeMs, permitWithoutCalls: policy.permitWithoutCalls === true, maxPingStrikes };
+  if (policy.afterGoaway !== undefined && policy.afterGoaway !== 'drain' && policy.afterGoaway !== 'close') throw new ConfigError(`keepalivePolicy.afterGoaway must be 'drain' or 'close', got ${String(policy.afterGoaway)}`);
+  return { minTimeMs, permitWithoutCalls: policy.permitWithoutCalls === true, maxPingStrikes, ...(policy.afterGoaway === 'close' ? { afterGoaway: 'close' as const } : {}) };
 }
 
 /**
@@ -130,6 +138,7 @@ function onPolicedPing(this: PolicedSession): void {
   if (!p.strikes.exceeded()) return;
   p.cut = true;
   enforcer.counters.tooManyPingsGoaways++;
+  if (enforcer.policy.afterGoaway === 'close') return closeAfterGoaway(this);
   // Last-stream-id 0 lets nghttp2 put the last stream it processed there: those streams finish.
   this.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM, 0, Buffer.from(TOO_MANY_PINGS));
   // close() waits for open streams; it sends a second GOAWAY (NO_ERROR, same last-stream-id),
@@ -140,6 +149,18 @@ function onPolicedPing(this: PolicedSession): void {
   setTimeout(function cutLingeringSession() {
     if (!session.destroyed) session.destroy();
   }, CUT_AFTER_MS).unref();
+}
+
+/**
+ * grpc-go's and C-core's way: the GOAWAY names the last stream received (those were
+ * processed, so a client must not re-send them blindly, RFC 9113 §6.8), then the connection
+ * closes; destroy() flushes the queued GOAWAY before it ends the socket.
+ */
+function closeAfterGoaway(session: ServerHttp2Session): void {
+  session.goaway(http2.constants.NGHTTP2_ENHANCE_YOUR_CALM, session.state.lastProcStreamID ?? 0, Buffer.from(TOO_MANY_PINGS));
+  setImmediate(function closeTooManyPingsSession() {
+    if (!session.destroyed) session.destroy();
+  });
 }
 
 /** How long the streams below last-stream-id may run after the too_many_pings GOAWAY. */

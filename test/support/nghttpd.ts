@@ -4,16 +4,16 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { freePort, waitForPort } from './net.js';
 
 /** nghttpd from Debian's nghttp2-server; the absolute path so a stray PATH entry cannot stand in. */
 const NGHTTPD = '/usr/sbin/nghttpd';
 
 export interface NghttpdOptions {
-  /** Files to serve, by name in the docroot. */
+  /** Files to serve, by path in the docroot (folders are made). */
   files?: Record<string, string | Uint8Array>;
   /** Server push (nghttpd `-p`): request path → paths pushed with it. */
   push?: Record<string, string[]>;
@@ -36,7 +36,10 @@ export interface Nghttpd {
 /** nghttpd on 127.0.0.1 and a free port, serving a fresh docroot; resolves once it accepts connections. */
 export async function startNghttpd(options: NghttpdOptions = {}): Promise<Nghttpd> {
   const dir = mkdtempSync(join(tmpdir(), 'h2doctor-nghttpd-'));
-  for (const [name, content] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), content);
+  for (const [name, content] of Object.entries(options.files ?? {})) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
   const args = ['-a', '127.0.0.1', '-d', dir, ...(options.args ?? [])];
   for (const [path, pushed] of Object.entries(options.push ?? {})) args.push('-p', `${path}=${pushed.join(',')}`);
   const port = await freePort();

@@ -9,6 +9,7 @@ import type { BenchProgress } from '../../bench/engine.js';
 import { renderBenchJson } from '../../report/bench-json.js';
 import { extraFlags, extraUsage, parseBenchExtras, type BenchExtras } from './bench-extras.js';
 import { parseThreshold } from '../../bench/threshold-expr.js';
+import { grpcBenchFlags, grpcBenchUsage, grpcShortData, parseGrpcBenchFlags } from './bench-grpc.js';
 
 // The engine, the result builder and the text and progress renderers are imported when `run` needs them, not
 // here: `bench --help` and a usage error then load none of them, and a run loads the text
@@ -16,6 +17,7 @@ import { parseThreshold } from '../../bench/threshold-expr.js';
 // issue 4 compares with h2load's.
 
 const usage = `Usage: h2doctor bench <url> [options]
+       h2doctor bench --grpc --call /pkg.Service/Method [-d HEX|@FILE | --proto FILE --data JSON] <url> [options]
 
 HTTP/2 load generator that explains its own tail: queue time for a stream slot, per-request
 phases, per-connection attribution, connection reuse, GOAWAY/RST_STREAM codes, push counters.
@@ -45,7 +47,7 @@ Options:
       --timeout TIME             reset requests with no response after TIME (default 30s)
       --json                     print the result as JSON (schema: docs/json.md)
       --out FILE                 also write the JSON result to FILE
-${extraUsage}`;
+${extraUsage}${grpcBenchUsage}`;
 
 const flags = {
   connections: { type: 'string', short: 'c' },
@@ -69,6 +71,7 @@ const flags = {
   json: { type: 'boolean' },
   out: { type: 'string' },
   ...extraFlags,
+  ...grpcBenchFlags,
 } as const;
 
 /** Flags → BenchOptions; every bad value is a UsageError naming its flag. */
@@ -77,7 +80,7 @@ export function benchOptionsFromArgs(argv: string[]): { options: BenchOptions; j
 }
 
 function benchFlags(argv: string[]): { options: BenchOptions; json: boolean; out: string | undefined; extras: BenchExtras } {
-  const { values: v, positionals } = parseFlags(argv, flags, 1);
+  const { values: v, positionals } = parseFlags(grpcShortData(argv), flags, 1);
   const parsedExtras = parseBenchExtras(v, positionals[0]);
   const extras = parsedExtras.extras;
   const url = parseTargetUrl(parsedExtras.url, 'bench');
@@ -89,7 +92,8 @@ function benchFlags(argv: string[]): { options: BenchOptions; json: boolean; out
     if (!(rate > 0)) throw new UsageError(`--rate: '${v.rate}' is not a positive number of requests per second`);
   }
   const headers = (v.header ?? []).map(parseHeaderFlag);
-  const body = v.data !== undefined ? new Uint8Array(readFlagFile(v.data, '--data')) : undefined;
+  const grpc = parseGrpcBenchFlags(v, url, headers, v.timeout !== undefined ? positiveDuration(v.timeout, '--timeout') : undefined);
+  const body = v.data !== undefined && !grpc ? new Uint8Array(readFlagFile(v.data, '--data')) : undefined;
   const method = (v.method ?? (body ? 'POST' : 'GET')).toUpperCase();
   if (!/^[A-Z]+$/.test(method)) throw new UsageError(`--method: '${v.method}' is not an HTTP method`);
   const window = v.window !== undefined ? parseSize(v.window, '--window') : benchDefaults.windowSize;
@@ -117,6 +121,7 @@ function benchFlags(argv: string[]): { options: BenchOptions; json: boolean; out
     targets: extras.targets && extras.targets.length > 1 ? extras.targets : undefined,
     stages: extras.stages,
     logFile: extras.logFile,
+    grpc,
   };
   if (extras.stages && v.duration !== undefined) throw new UsageError('--stages and --duration cannot be used together (the stages set the length)');
   // Stages are read per interval (target beside achieved): 1 s rows unless --interval says otherwise.

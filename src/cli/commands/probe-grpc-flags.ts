@@ -39,7 +39,7 @@ export interface GrpcFlagValues {
 }
 
 /** Hex (whitespace allowed between bytes) or `@file`. */
-function parseMessage(text: string): Uint8Array {
+export function parseMessage(text: string): Uint8Array {
   if (text.startsWith('@')) return new Uint8Array(readFlagFile(text.slice(1), '--data'));
   const hex = text.replace(/\s+/g, '');
   if (!/^(?:[0-9a-fA-F]{2})*$/.test(hex)) throw new UsageError(`--data: '${text}' is neither hex bytes (e.g. 0a03612e42) nor @file`);
