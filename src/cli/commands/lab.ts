@@ -35,8 +35,8 @@ Options:
   --html FILE        also write a self-contained HTML report with charts to FILE
   --seed N           seed for the chaos proxies' fault choices (default 1)
   --no-probe         skip the probe of the order service in each scenario
-  --no-profile       do not profile order in push-abuse and inventory-spike (no flame graphs;
-                     saves about 1 s of CPU per scenario)
+  --no-profile       do not profile order in push-abuse and inventory-spike (no flame graphs
+                     in the HTML report, no slowestRequest in --json)
   --db URL           run dual-write and wal-reconciled on this PostgreSQL server
                      (postgres://user:pass@host:port/db; two databases are created and dropped,
                      so the user needs CREATEDB). Default: SQLite in a temporary folder.
