@@ -79,8 +79,11 @@ export class RequestTracker implements StreamHookContext {
     session.requests++;
     session.streamsOpen++;
     stats.streams.active++;
-    const method = String(headers[':method'] ?? '');
-    const route = this.routes.labelFor(method, String(headers[':path'] ?? ''), headers);
+    // node:http2 gives pseudo-headers as strings: String() (a builtin call each) only for anything else.
+    const rawMethod = headers[':method'];
+    const rawPath = headers[':path'];
+    const method = typeof rawMethod === 'string' ? rawMethod : String(rawMethod ?? '');
+    const route = this.routes.labelFor(method, typeof rawPath === 'string' ? rawPath : String(rawPath ?? ''), headers);
     if (this.releaseHooks === undefined) this.releaseHooks = acquireStreamHooks(stream);
     const rec = new StreamRecord(
       this, session, route, method, headers, this.traceHeaders, this.generateTraceId,
