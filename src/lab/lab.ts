@@ -1,6 +1,7 @@
 import { monotonicClock } from '../clock.js';
 import { createLabPki } from './certs.js';
 import { runScenario, type Calibration, type ScenarioMeasurement } from './run-scenario.js';
+import { runAlternating } from './segments.js';
 import { fullSize, quickSize, scenarios, selectScenarios, type ScenarioName } from './scenarios.js';
 import { consistencyFull, consistencyQuick } from './consistency/run-consistency.js';
 import { isConsistencyScenario, runConsistencyReport } from './consistency/lab-entry.js';
@@ -47,8 +48,11 @@ export async function runLab(options: LabOptions = {}, onEvent?: (e: LabEvent) =
     const warm = await runScenario({ spec: scenarios.healthy, size: { ...size, requests: size.warmupRequests, clientRequests: size.warmupRequests }, pki, seed, probe: false, signal });
     if (!names.includes('healthy')) calibration = warm.calibration;
   }
+  const paired = names.includes('healthy') && names.includes('fixed') && size.pairSegments > 1;
   for (const [index, name] of names.entries()) {
     signal?.throwIfAborted();
+    // healthy and fixed, compared by a target, run side by side in alternating segments (segments.ts).
+    if (name === 'fixed' && paired) continue;
     onEvent?.({ type: 'scenario-start', name, index, total: names.length });
     if (isConsistencyScenario(name)) {
       const report = await runConsistencyReport(name, options.quick ? consistencyQuick : consistencyFull, seed, options.db, signal);
@@ -56,20 +60,17 @@ export async function runLab(options: LabOptions = {}, onEvent?: (e: LabEvent) =
       onEvent?.({ type: 'scenario-end', name, report });
       continue;
     }
-    const m: ScenarioMeasurement = await runScenario({
-      spec: scenarios[name],
-      size,
-      pki,
-      seed,
-      calibration,
-      probe: options.probe ?? true,
-      profile: options.profile ?? true,
-      signal,
-    });
-    if (m.calibration) calibration = m.calibration;
-    const report = scenarioReport(m);
-    reports.push(report);
-    onEvent?.({ type: 'scenario-end', name, report });
+    const run = { size, pki, seed, calibration, probe: options.probe ?? true, profile: options.profile ?? true, signal };
+    const measured: ScenarioMeasurement[] = name === 'healthy' && paired
+      ? await runAlternating([scenarios.healthy, scenarios.fixed], size.pairSegments, run)
+      : [await runScenario({ ...run, spec: scenarios[name] })];
+    for (const m of measured) {
+      if (m.calibration) calibration = m.calibration;
+      const report = scenarioReport(m);
+      reports.push(report);
+      if (m.spec.name !== name) onEvent?.({ type: 'scenario-start', name: m.spec.name, index: names.indexOf(m.spec.name), total: names.length });
+      onEvent?.({ type: 'scenario-end', name: m.spec.name, report });
+    }
   }
   const targets = evaluateTargets(reports);
   return {

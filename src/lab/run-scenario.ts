@@ -6,6 +6,7 @@ import { instrument } from '../server/index.js';
 import { resolveBenchOptions } from '../bench/options.js';
 import { runBench } from '../bench/run.js';
 import { buildBenchResult, type BenchResult } from '../bench/result.js';
+import { addPortableHistograms } from '../bench/portable-histograms.js';
 import type { ConnectionRecord, Counters } from '../bench/recorder.js';
 import { runProbe } from '../probe/probe.js';
 import { diagnose } from '../diagnose/diagnose.js';
@@ -164,7 +165,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     const loadMs = since(loadStart);
     slowest?.loadEnded();
     killer?.stop();
-    const bench = buildBenchResult(benchOptions, run.recorder, run.selfCheck, run.error, run.aborted);
+    const bench = addPortableHistograms(buildBenchResult(benchOptions, run.recorder, run.selfCheck, run.error, run.aborted, run.startedAtMs), run.recorder);
     // Read before the probe, whose own PINGs would add to inventory's counters.
     const keepalive = rig?.evidence(loadMs);
 

@@ -68,6 +68,8 @@ export interface LabSize {
   /** Requests with `okhttp` clients: without push (healthy, fixed), and in push-abuse. */
   clientRequests: number;
   pushRequests: number;
+  /** `healthy` and `fixed` run in this many alternating segments, pooled (segments.ts). */
+  pairSegments: number;
   /**
    * Keep-alive scenarios: how long the load runs in the storm and in aligned, ms, at
    * `keepaliveRate` requests/s (open loop). The storm's first cut comes about 4 s in (PINGs at
@@ -78,8 +80,8 @@ export interface LabSize {
   keepaliveRate: number;
 }
 
-export const fullSize: LabSize = { requests: 3000, spikeRequests: 400, failoverRequests: 6000, connections: 8, streams: 8, warmupRequests: 1000, devices: 32, callsPerDevice: 2, clientRequests: 10000, pushRequests: 400, keepaliveMs: 12_000, keepaliveAlignedMs: 6000, keepaliveRate: 400 };
-export const quickSize: LabSize = { requests: 600, spikeRequests: 64, failoverRequests: 1500, connections: 8, streams: 8, warmupRequests: 300, devices: 32, callsPerDevice: 2, clientRequests: 6000, pushRequests: 300, keepaliveMs: 5000, keepaliveAlignedMs: 3000, keepaliveRate: 400 };
+export const fullSize: LabSize = { requests: 3000, spikeRequests: 400, failoverRequests: 6000, connections: 8, streams: 8, warmupRequests: 1000, devices: 32, callsPerDevice: 2, clientRequests: 10000, pushRequests: 400, pairSegments: 3, keepaliveMs: 12_000, keepaliveAlignedMs: 6000, keepaliveRate: 400 };
+export const quickSize: LabSize = { requests: 600, spikeRequests: 64, failoverRequests: 1500, connections: 8, streams: 8, warmupRequests: 300, devices: 32, callsPerDevice: 2, clientRequests: 6000, pushRequests: 200, pairSegments: 2, keepaliveMs: 5000, keepaliveAlignedMs: 3000, keepaliveRate: 400 };
 
 /** The incident's numbers that shape the lab: pushed asset size, link, spike. */
 export const labConstants = {

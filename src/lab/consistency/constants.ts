@@ -14,6 +14,8 @@ export const consistencyConstants = {
   stockPerSku: 1_000_000,
   /** Every Nth order is cancelled after it is placed (the compensation path). */
   cancelEvery: 20,
+  /** Reconciler passes at the end, at most: the next runs only while the last left rows inconsistent. */
+  finalPasses: 5,
 } as const;
 
 export const consistencyTitles = {
