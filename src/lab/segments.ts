@@ -41,8 +41,15 @@ export async function mergeSegments(segments: readonly ScenarioMeasurement[]): P
   if (segments.length === 1) return last;
   const bench = await mergeBenchResults(segments.map((s) => s.bench));
   const total = decodeHistogram(await loadHdr(), bench.histograms!.total);
-  // Counts of the protected caller add up; its calibration and tuning are the last segment's.
   const counts: Partial<ScenarioMeasurement> = {};
+  const calibrated = segments.map((s) => s.calibration).filter((c) => c !== undefined);
+  if (calibrated.length === segments.length) {
+    // healthy's calibration (what inventory-spike-protected is tuned from) covers every segment's calls.
+    const latencies = calibrated.flatMap((c) => c.inventoryLatenciesMs);
+    const seconds = calibrated.reduce((n, c) => n + c.inventoryLatenciesMs.length / Math.max(1e-9, c.inventoryCallsPerSecond), 0);
+    counts.calibration = { inventoryLatenciesMs: latencies, inventoryCallsPerSecond: latencies.length / Math.max(1e-9, seconds) };
+  }
+  // Counts of the protected caller add up; its tuning is the last segment's.
   for (const k of ['breakerOpens', 'fallbacks', 'clientFailovers', 'hedges', 'hedgesWon', 'rescued'] as const) {
     if (last[k] !== undefined) counts[k] = segments.reduce((n, s) => n + (s[k] ?? 0), 0);
   }
