@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { main } from '../src/cli/main.js';
 import { captureIO } from './support/cli.js';
+import { startOkUpstream } from './support/chaos.js';
+import { portOf } from './support/net.js';
 
 test('--help lists usage and exits 0', async () => {
   const c = captureIO();
@@ -41,15 +43,9 @@ test('the installed bin runs from dist (npx h2doctor --help)', () => {
 });
 
 test('the installed bin (the bundled CLI) runs bench with worker threads and reports the version', async () => {
-  const { createServer } = await import('node:http2');
-  const server = createServer();
-  server.on('stream', (stream) => {
-    stream.respond({ ':status': 200 });
-    stream.end('ok');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { server } = await startOkUpstream();
   try {
-    const port = (server.address() as { port: number }).port;
+    const port = portOf(server);
     const bin = new URL('../bin/h2doctor.js', import.meta.url).pathname;
     const { spawn } = await import('node:child_process');
     // Asynchronously: the server answering lives in this process.
@@ -72,15 +68,9 @@ test('the installed bin (the bundled CLI) runs bench with worker threads and rep
 });
 
 test('Ctrl-C (SIGINT): the command stops, one line "interrupted", exit 130, no usage hint', async () => {
-  const { createServer } = await import('node:http2');
-  const server = createServer();
-  server.on('stream', (stream) => {
-    stream.respond({ ':status': 200 });
-    stream.end('ok');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { server } = await startOkUpstream();
   try {
-    const port = (server.address() as { port: number }).port;
+    const port = portOf(server);
     const bin = new URL('../bin/h2doctor.js', import.meta.url).pathname;
     const { spawn } = await import('node:child_process');
     // A bench that would run 30 s; interrupted once it has printed nothing but is running.

@@ -1,4 +1,4 @@
-import type { InstrumentOptions, RequestTimeline, ServerDoctor, SlowRequest, TopFrame } from '../server/index.js';
+import type { InstrumentOptions, RequestProfile, RequestTimeline, ServerDoctor, SlowRequest } from '../server/index.js';
 import type { ScenarioName } from './scenarios.js';
 
 /**
@@ -22,22 +22,15 @@ export interface SlowestRequest {
   traceId: string;
   /** Slow requests order captured during the load (threshold: its running P99), this one the slowest. */
   slowRequests: number;
-  /** The samples and where they came from; folded stacks bounded (see below). */
-  profile: {
-    /** Always 'thread': every sample the thread took while the request was open. In the lab that thread also runs the load clients and the chaos proxies. */
-    scope: 'thread';
-    overlappingRequests: number;
-    overlapLowerBound: boolean;
-    sampleIntervalUs: number;
-    samples: number;
-    sampledMs: number;
-    complete: boolean;
-    /** Common `file://` folder cut from every frame's url below ('' when none). */
+  /**
+   * The record's `profile` (h2doctor/server's RequestProfile: whole-thread samples; in the lab
+   * that thread also runs the load clients and the chaos proxies), made compact: at most 10 top
+   * frames and `maxFoldedChars` of folded stacks (boundFolded: the least sampled cut to their
+   * outermost frames), urls relative to `root`.
+   */
+  profile: RequestProfile & {
+    /** Common `file://` folder cut from every frame's url ('' when none). */
     root: string;
-    /** The record's top frames (at most 10), urls relative to `root`. */
-    topFrames: TopFrame[];
-    /** Folded stacks, most samples first, at most `maxFoldedChars` (boundFolded: the least sampled cut to their outermost frames). */
-    folded: string;
     /** Distinct stacks cut short (or, past that, merged into `(other stacks)`) to fit (0: none). */
     stacksTrimmed: number;
   };
@@ -105,8 +98,7 @@ export function compactSlowest(r: SlowRequest, slowRequests: number): SlowestReq
     route: r.route, status: r.status, durationMs: round(r.durationMs), firstByteMs: r.firstByteMs === undefined ? undefined : round(r.firstByteMs),
     rstCode: r.rstCode, traceId: r.traceId, slowRequests,
     profile: {
-      scope: 'thread', overlappingRequests: p.overlappingRequests, overlapLowerBound: p.overlapLowerBound,
-      sampleIntervalUs: p.sampleIntervalUs, samples: p.samples, sampledMs: p.sampledMs, complete: p.complete, root,
+      ...p, root,
       topFrames: p.topFrames.slice(0, maxTopFrames).map((f) => ({ ...f, url: cut(f.url) })),
       folded: bounded.folded, stacksTrimmed: bounded.trimmed,
     },
