@@ -138,6 +138,21 @@ test('reset-after a time: the client sees ECONNRESET', async () => {
   });
 });
 
+test('an upstream reset arrives after the bytes a latency fault still holds, as on a real path', async () => {
+  // A server that answers and resets at once (grpc-go's GOAWAY then close, with requests
+  // unread): the answer is on the wire ahead of the RST, so the client must read it first.
+  rawBehaviour = (s) => s.once('data', () => {
+    s.write('goaway');
+    setTimeout(() => s.resetAndDestroy(), 20);
+  });
+  await withProxy(rawAddr, ['latency 150ms:down'], async (px) => {
+    const r = await rawExchange(px, 'hello');
+    assert.equal(Buffer.concat(r.chunks).toString(), 'goaway');
+    assert.equal(r.error, 'ECONNRESET');
+    assert.ok(r.closedAt - r.t0 >= 140, `closed after ${(r.closedAt - r.t0).toFixed(0)} ms`);
+  });
+});
+
 test('blackhole: nothing comes back; with a time the connection is closed', async () => {
   rawBehaviour = (s) => s.pipe(s);
   await withProxy(rawAddr, ['blackhole 300ms'], async (px, events) => {

@@ -72,21 +72,35 @@ export class ChaosConnection implements PipeHost {
       this.up.filter = this.frames.filterFor('up');
       this.down.filter = this.frames.filterFor('down');
     }
-    const onError = (other: Socket) => () => {
-      resetSocket(other);
-      this.finish();
+    // A reset on one side resets the other, after the bytes that side sent before it and
+    // that a fault still holds (`toward` is the pipe carrying them to `other`).
+    const onError = (toward: DirectionPipe, other: Socket) => () => {
+      toward.resetAfterQueue(() => {
+        resetSocket(other);
+        this.finish();
+      });
     };
-    client.on('error', onError(upstream));
-    upstream.on('error', onError(client));
+    client.on('error', onError(this.up, upstream));
+    upstream.on('error', onError(this.down, client));
     const onClose = () => {
       if (client.destroyed && upstream.destroyed) this.finish();
     };
     client.on('close', () => {
-      if (!upstream.destroyed && !this.up.ended) resetSocket(upstream);
+      if (!upstream.destroyed && !this.up.ended) {
+        this.up.resetAfterQueue(() => {
+          resetSocket(upstream);
+          onClose();
+        });
+      }
       onClose();
     });
     upstream.on('close', () => {
-      if (!client.destroyed && !this.down.ended) resetSocket(client);
+      if (!client.destroyed && !this.down.ended) {
+        this.down.resetAfterQueue(() => {
+          resetSocket(client);
+          onClose();
+        });
+      }
       onClose();
     });
     this.up.start();

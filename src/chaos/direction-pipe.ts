@@ -67,6 +67,8 @@ export class DirectionPipe implements ReadTarget {
   /** A write still refers to the source's reused read buffer (onRead): reading waits for it. */
   private readBufferHeld = false;
   private closed = false;
+  /** The source was reset: what to do once the queue is delivered (resetAfterQueue). */
+  private afterQueue: (() => void) | undefined = undefined;
   filter: ChunkFilter | undefined;
 
   constructor(
@@ -229,10 +231,17 @@ export class DirectionPipe implements ReadTarget {
     while (this.queue.length > 0 && this.queue[0]!.at <= now + RELEASE_SLACK_MS) {
       const p = this.queue.shift()!;
       this.queuedBytes -= p.bytes.length;
-      if (!this.dst.destroyed && !this.dstEnded) this.dst.write(p.bytes);
+      if (!this.dst.destroyed && !this.dstEnded) {
+        // The last bytes before a pending reset: the reset follows once they are handed to the kernel.
+        const last = this.afterQueue !== undefined && this.queue.length === 0;
+        // (On the next turn: a socket reset from inside its own write callback goes out as a FIN.)
+        this.dst.write(p.bytes, last ? () => setImmediate(() => this.runAfterQueue()) : undefined);
+      }
     }
     if (this.queue.length > 0) {
       this.timer = setTimeout(() => this.flush(), this.queue[0]!.at - now);
+    } else if (this.afterQueue !== undefined && (this.dst.destroyed || this.dstEnded)) {
+      this.runAfterQueue();
     }
     if (this.queuedBytes >= QUEUE_HIGH_WATER || this.dst.writableNeedDrain) this.pause();
     else this.resume();
@@ -265,7 +274,7 @@ export class DirectionPipe implements ReadTarget {
 
   /** Sends the FIN once the source ended and the queue is empty (after any slow-close hold). */
   private maybeEnd(): void {
-    if (!this.srcEnded || this.dstEnded || this.queue.length > 0 || this.closed) return;
+    if (!this.srcEnded || this.dstEnded || this.queue.length > 0 || this.closed || this.afterQueue !== undefined) return;
     this.dstEnded = true;
     const hold = this.slowCloseMs();
     const end = () => {
@@ -286,6 +295,27 @@ export class DirectionPipe implements ReadTarget {
     this.plan = this.plan.filter((f) => f.kind !== 'slow-close');
     this.src.pause();
     this.maybeEnd();
+  }
+
+  /**
+   * The source was reset (or closed without a FIN) while bytes it sent earlier may still be
+   * held here by a latency or bandwidth fault. On a real path those bytes are on the wire ahead
+   * of the RST and arrive first (a GOAWAY just before a server's reset, say), so `then` (which
+   * resets the destination) runs only once the queue has been delivered: at once if it is empty.
+   */
+  resetAfterQueue(then: () => void): void {
+    if (this.afterQueue !== undefined) return;
+    if (this.closed || this.queue.length === 0 || this.dst.destroyed || this.dstEnded) {
+      then();
+      return;
+    }
+    this.afterQueue = then;
+  }
+
+  private runAfterQueue(): void {
+    const then = this.afterQueue;
+    this.afterQueue = undefined;
+    then?.();
   }
 
   /** Stops all timers; the connection is gone. */
