@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { P2Quantile } from '../stats/p2-quantile.js';
+import { TailQuantile } from '../stats/tail-quantile.js';
 import type { RequestProfile } from './profiler.js';
 import type { RequestTimeline } from './stream-timeline.js';
 import type { SpanIds } from './otel-span.js';
@@ -64,7 +64,7 @@ export interface SlowRequestOptions {
 /** Decides which requests are slow and keeps the newest `keep` of them. */
 export class SlowRequestLog {
   private readonly fixedMs: number | undefined;
-  private readonly estimate: P2Quantile | undefined;
+  private readonly estimate: TailQuantile | undefined;
   private readonly minSamples: number;
   readonly keep: number;
   /** Ring storage; `next` is the slot written next. */
@@ -79,7 +79,7 @@ export class SlowRequestLog {
     this.minSamples = options.minSamples ?? 200;
     if (!Number.isInteger(this.keep) || this.keep < 1) throw new ConfigError(`slowRequests.keep must be a positive integer, got ${this.keep}`);
     if (threshold === 'p99') {
-      this.estimate = new P2Quantile(0.99);
+      this.estimate = new TailQuantile(0.99);
     } else if (typeof threshold === 'number' && threshold >= 0 && Number.isFinite(threshold)) {
       this.fixedMs = threshold;
     } else {

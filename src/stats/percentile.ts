@@ -1,7 +1,7 @@
 /**
  * Exact percentiles of a small set of samples (a probe's 20 requests, a lab's breaker
  * profile). Large or streaming sets use the log-linear histogram (./log-linear-histogram.ts)
- * or P² (./p2-quantile.ts) instead.
+ * or a running quantile (./tail-quantile.ts, ./p2-quantile.ts) instead.
  */
 
 /**
