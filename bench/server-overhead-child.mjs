@@ -7,6 +7,8 @@
  *
  * MODE is one of
  *   bare          node:http2 alone;
+ *   twin          bare again, in a process of its own: the A/A control (twin ÷ bare differs from 1
+ *                 only by what the method cannot tell apart);
  *   instrumented  instrument(server, { trace: { header: 'traceparent' } }): every default on
  *                 (push guard 'deny', Prometheus metrics, slow-request capture at a running
  *                 p99 with the event-loop and GC monitor, trace ids);
@@ -40,7 +42,7 @@ import { PerformanceObserver, constants } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 
 const [mode, ...flags] = process.argv.slice(2);
-const modes = ['bare', 'instrumented', 'traced', 'async', 'p99', 'scraped', 'profiled', 'no-runtime', 'no-slow', 'no-trace'];
+const modes = ['bare', 'twin', 'instrumented', 'traced', 'async', 'p99', 'scraped', 'profiled', 'no-runtime', 'no-slow', 'no-trace'];
 if (!modes.includes(mode)) throw new Error(`unknown mode ${mode}`);
 const { instrument, getTraceId } = await import('../dist/server/index.js');
 // With `tls`, the parent passes the certificate (from test/support/certs.ts) in the environment.
@@ -68,7 +70,7 @@ server.on('stream', function answer(stream, headers) {
   stream.respond({ ':status': 200, 'content-type': 'application/json' });
   stream.end(body);
 });
-if (mode !== 'bare') {
+if (mode !== 'bare' && mode !== 'twin') {
   doctor = instrument(server, {
     push: 'deny',
     log: () => undefined,

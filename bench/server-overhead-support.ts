@@ -3,20 +3,39 @@
  * its probes, an h2load run, a Prometheus-like scraper, and the statistics of paired ratios.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { createTestPki } from '../test/support/certs.js';
 
-export type Mode = 'bare' | 'instrumented' | 'traced' | 'async' | 'p99' | 'scraped' | 'profiled' | 'no-runtime' | 'no-slow' | 'no-trace';
+export type Mode = 'bare' | 'twin' | 'instrumented' | 'traced' | 'async' | 'p99' | 'scraped' | 'profiled' | 'no-runtime' | 'no-slow' | 'no-trace';
 /** The servers a run measures by default. */
 export const defaultModes: readonly Mode[] = ['bare', 'instrumented', 'traced', 'async', 'p99', 'scraped', 'profiled'];
-/** Those and the ablations (instrumented less one part), on request with --servers. */
-export const allModes: readonly Mode[] = [...defaultModes, 'no-runtime', 'no-slow', 'no-trace'];
+/** Those, the A/A control (bare in a second process) and the ablations (instrumented less one part), on request with --servers. */
+export const allModes: readonly Mode[] = [...defaultModes, 'twin', 'no-runtime', 'no-slow', 'no-trace'];
 
 /** CPU pinning: servers on core 1, h2load on core 0, when the machine allows it. */
 export const pin = availableParallelism() >= 2 && spawnSync('taskset', ['-c', '0', 'true']).status === 0;
 const pinned = (core: number, argv: string[]): [string, string[]] => (pin ? ['taskset', ['-c', String(core), ...argv]] : [argv[0]!, argv.slice(1)]);
+
+/**
+ * Clock ticks of the servers' core (core 1 when pinned, else all cores) from /proc/stat: all
+ * of them, and those the hypervisor stole (the 8th field). Undefined where there is no /proc.
+ */
+export function coreTicks(): { steal: number; total: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync('/proc/stat', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const name = pin ? 'cpu1 ' : 'cpu ';
+  const line = text.split('\n').find((l) => l.startsWith(name));
+  if (line === undefined) return undefined;
+  const fields = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  return { steal: fields[7] ?? 0, total: fields.reduce((a, b) => a + b, 0) };
+}
 
 /** What a server child reports with `stats` (see server-overhead-child.mjs). */
 export interface ChildStats {
