@@ -73,3 +73,13 @@ test('an unused histogram holds no buckets, and grows from its first value', () 
   merged.add(h.snapshot());
   assert.deepEqual(merged.summary(), h.summary());
 });
+
+test('upperQuantileUs (walking down from the max) agrees with percentileUs', () => {
+  const random = createRandom(5);
+  for (const bits of [7, 11]) {
+    const h = new LatencyHistogram(bits);
+    for (let i = 0; i < 20_000; i++) h.recordUs(Math.floor(random() < 0.97 ? random() * 2000 : 50_000 + random() * 1e6));
+    for (const p of [0.01, 1, 50, 90, 99, 99.9, 99.99, 100]) assert.equal(h.upperQuantileUs(p / 100), h.percentileUs(p), `bits ${bits}, p${p}`);
+  }
+  assert.equal(new LatencyHistogram().upperQuantileUs(0.99), 0);
+});

@@ -153,14 +153,36 @@ export class LatencyHistogram {
     for (let i = this.indexOf(this.minUs); i < counts.length && k < ps.length; i++) {
       seen += counts[i]!;
       while (k < ps.length && seen >= rank) {
-        const [low, width] = this.bucketRange(i);
-        const mid = width === 1 ? low : low + (width - 1) / 2;
-        out[k++] = Math.min(this.maxUs, Math.max(this.minUs, mid));
+        out[k++] = this.middleOf(i);
         if (k < ps.length) rank = Math.max(1, Math.ceil((ps[k]! / 100) * this.total));
       }
     }
     for (; k < ps.length; k++) out[k] = this.maxUs;
     return out;
+  }
+
+  /**
+   * `percentileUs(q · 100)` for a quantile `q` in 0–1 (the rank is ceil(q·total), as in
+   * percentile.ts), found by walking down from the largest value instead of up from the
+   * smallest: for a high quantile it visits only the buckets above it (slow-request capture's
+   * running p99 reads it on a hot path; see tail-quantile.ts).
+   */
+  upperQuantileUs(q: number): number {
+    if (this.total === 0) return 0;
+    const counts = this.counts;
+    // Values above the quantile's rank, counted down from the largest.
+    const above = this.total - Math.max(1, Math.ceil(q * this.total));
+    let i = this.indexOf(this.maxUs);
+    let acc = counts[i]!;
+    while (acc <= above && i > 0) acc += counts[--i]!;
+    return this.middleOf(i);
+  }
+
+  /** The value a percentile in bucket `index` reports: its middle, clamped to the exact extremes. */
+  private middleOf(index: number): number {
+    const [low, width] = this.bucketRange(index);
+    const mid = width === 1 ? low : low + (width - 1) / 2;
+    return Math.min(this.maxUs, Math.max(this.minUs, mid));
   }
 
   /** Percentile in milliseconds. */
