@@ -46,7 +46,7 @@ const maxTopFrames = 10;
  * The slow-request settings on order while profiling. The threshold is order's running P99, as
  * a user would run it; 20 requests before judging, because the quick inventory-spike scenario
  * has only 64 (the default 200 would judge none). The slowest request of the load is always
- * above the estimate once 20 have ended: the P² estimate never passes the largest duration seen.
+ * above the estimate once 20 have ended: the running estimate never passes the largest duration seen.
  */
 export const slowestInstrumentOptions = {
   slowRequests: { threshold: 'p99', minSamples: 20, keep: 16 },

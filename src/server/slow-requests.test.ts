@@ -40,3 +40,15 @@ test('bad slowRequests options are a ConfigError', () => {
   assert.throws(() => new SlowRequestLog({ threshold: 'p50' as never }), ConfigError);
   assert.throws(() => new SlowRequestLog({ keep: 0 }), ConfigError);
 });
+
+test('p99 on a short history: the slowest request coming first does not silence the rest of the load', () => {
+  const log = new SlowRequestLog({ threshold: 'p99', minSamples: 20 });
+  // The slowest of the load is among the first 20 (not judged yet); the rest climb towards it.
+  log.judge(500);
+  for (let i = 0; i < 19; i++) log.judge(10 + i);
+  let slow = 0;
+  // None of these sets a record: a nearest-rank p99 (the maximum, 500, below 100 values) would call none slow.
+  for (let i = 0; i < 30; i++) if (log.judge(420 + i * 2) !== undefined) slow++;
+  assert.ok(slow > 0, 'requests near the top are called slow, not only a new record');
+  assert.ok(log.thresholdMs()! < 500);
+});

@@ -178,6 +178,32 @@ export class LatencyHistogram {
     return this.middleOf(i);
   }
 
+  /**
+   * The quantile `q` interpolated between the two values around its position, (n − 1)·q + 1
+   * counted from the smallest (numpy's default definition, Excel's PERCENTILE.INC), each value
+   * read as its bucket's middle; found like upperQuantileUs, walking down from the largest. On
+   * few values it stays below the maximum where the nearest rank is the maximum itself (the
+   * p99 of 20 values is the largest of them), so a running p99 over a short history still calls
+   * the requests near the top slow, not only a new record.
+   */
+  upperQuantileInterpolatedUs(q: number): number {
+    const n = this.total;
+    if (n === 0) return 0;
+    const position = (n - 1) * q + 1;
+    const lo = Math.floor(position);
+    const frac = position - lo;
+    const counts = this.counts;
+    let i = this.indexOf(this.maxUs);
+    let acc = counts[i]!;
+    // The value of rank r has n − r values above it.
+    const hi = Math.min(n, lo + 1);
+    while (acc <= n - hi && i > 0) acc += counts[--i]!;
+    const upper = this.middleOf(i);
+    while (acc <= n - lo && i > 0) acc += counts[--i]!;
+    const lower = this.middleOf(i);
+    return lower + frac * (upper - lower);
+  }
+
   /** The value a percentile in bucket `index` reports: its middle, clamped to the exact extremes. */
   private middleOf(index: number): number {
     const [low, width] = this.bucketRange(index);

@@ -16,9 +16,13 @@ const REFRESH_SHARE = 512;
  * observation is one record into a log-linear histogram (a clz, a shift, an increment), and
  * the quantile is read from its counts at most once per `seen / 512` new values (on every
  * value while fewer than 512 have been seen), walking down from the largest value, so a p99
- * visits only the buckets above it. The value is the middle of its bucket: within 0.8 % of the
- * exact nearest-rank quantile of the values seen, where P² is an approximation with no such
- * bound. Memory: the histogram's counts, grown to the largest value (≈ 1,600 for 35 minutes).
+ * visits only the buckets above it. The quantile is interpolated between the two values around
+ * its position, (n − 1)·p + 1 (numpy's default), each the middle of its bucket: within 0.8 % of
+ * the exact interpolated quantile of the values seen, where P² is an approximation with no such
+ * bound. Interpolated rather than nearest-rank because the nearest-rank p99 of fewer than 100
+ * values is their maximum: a young server (or the lab's short scenarios) would call a request
+ * slow only when it set a new record, and a load whose slowest request came early would
+ * capture none. Memory: the histogram's counts, grown to the largest value (≈ 1,600 for 35 minutes).
  */
 export class TailQuantile {
   /** The quantile tracked, in (0, 1). */
@@ -47,7 +51,7 @@ export class TailQuantile {
   value(): number {
     const seen = this.histogram.total;
     if (seen >= this.refreshAt && seen > 0) {
-      this.cached = this.histogram.upperQuantileUs(this.p) / 1000;
+      this.cached = this.histogram.upperQuantileInterpolatedUs(this.p) / 1000;
       this.refreshAt = seen + Math.max(1, Math.floor(seen / REFRESH_SHARE));
     }
     return this.cached;
