@@ -74,12 +74,24 @@ test('an unused histogram holds no buckets, and grows from its first value', () 
   assert.deepEqual(merged.summary(), h.summary());
 });
 
-test('upperQuantileUs (walking down from the max) agrees with percentileUs', () => {
+test('upperQuantileInterpolatedUs: between the two values around (n − 1)·q + 1, each within its bucket', () => {
   const random = createRandom(5);
-  for (const bits of [7, 11]) {
-    const h = new LatencyHistogram(bits);
-    for (let i = 0; i < 20_000; i++) h.recordUs(Math.floor(random() < 0.97 ? random() * 2000 : 50_000 + random() * 1e6));
-    for (const p of [0.01, 1, 50, 90, 99, 99.9, 99.99, 100]) assert.equal(h.upperQuantileUs(p / 100), h.percentileUs(p), `bits ${bits}, p${p}`);
+  for (const n of [1, 2, 20, 20_000]) {
+    const h = new LatencyHistogram(7);
+    const values: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const v = Math.floor(random() < 0.97 ? random() * 2000 : 50_000 + random() * 1e6);
+      values.push(v);
+      h.recordUs(v);
+    }
+    values.sort((a, b) => a - b);
+    for (const q of [0.01, 0.5, 0.9, 0.99, 0.999, 1]) {
+      const position = (n - 1) * q;
+      const lo = Math.floor(position);
+      const exact = values[lo]! + (position - lo) * (values[Math.min(n - 1, lo + 1)]! - values[lo]!);
+      const got = h.upperQuantileInterpolatedUs(q);
+      assert.ok(Math.abs(got - exact) <= exact * 0.008 + 1, `n ${n}, q ${q}: ${got} vs ${exact}`);
+    }
   }
-  assert.equal(new LatencyHistogram().upperQuantileUs(0.99), 0);
+  assert.equal(new LatencyHistogram().upperQuantileInterpolatedUs(0.99), 0);
 });

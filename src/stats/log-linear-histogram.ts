@@ -162,26 +162,10 @@ export class LatencyHistogram {
   }
 
   /**
-   * `percentileUs(q · 100)` for a quantile `q` in 0–1 (the rank is ceil(q·total), as in
-   * percentile.ts), found by walking down from the largest value instead of up from the
-   * smallest: for a high quantile it visits only the buckets above it (slow-request capture's
-   * running p99 reads it on a hot path; see tail-quantile.ts).
-   */
-  upperQuantileUs(q: number): number {
-    if (this.total === 0) return 0;
-    const counts = this.counts;
-    // Values above the quantile's rank, counted down from the largest.
-    const above = this.total - Math.max(1, Math.ceil(q * this.total));
-    let i = this.indexOf(this.maxUs);
-    let acc = counts[i]!;
-    while (acc <= above && i > 0) acc += counts[--i]!;
-    return this.middleOf(i);
-  }
-
-  /**
    * The quantile `q` interpolated between the two values around its position, (n − 1)·q + 1
    * counted from the smallest (numpy's default definition, Excel's PERCENTILE.INC), each value
-   * read as its bucket's middle; found like upperQuantileUs, walking down from the largest. On
+   * read as its bucket's middle. It walks down from the largest value, so a high quantile visits
+   * only the buckets above it (slow-request capture's running p99, tail-quantile.ts). On
    * few values it stays below the maximum where the nearest rank is the maximum itself (the
    * p99 of 20 values is the largest of them), so a running p99 over a short history still calls
    * the requests near the top slow, not only a new record.
